@@ -1,0 +1,32 @@
+using System;
+
+namespace ModelGen
+{
+    /// <summary>
+    /// Marks a partial class as a model. The layer attributes on the same declaration, in declaration order,
+    /// describe the network; the generator emits the class's other half.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+    public sealed class ModelAttribute : Attribute
+    {
+        /// <summary>The largest number of samples one batched call processes; buffers are sized for it. Default 32.</summary>
+        public int BatchSize { get; set; } = 32;
+
+        /// <summary>The seed of the generator that initializes variables and draws dropout masks. Default 0.</summary>
+        public int Seed { get; set; }
+    }
+
+    /// <summary>The shape of one input sample: a vector of a length, or an image of height, width and channels (NHWC).</summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class InputAttribute : Attribute
+    {
+        /// <summary>A flat input of <paramref name="length"/> features.</summary>
+        public InputAttribute(int length) => Shape = new[] { length };
+
+        /// <summary>An image input, height by width by channels, as TensorFlow's NHWC.</summary>
+        public InputAttribute(int height, int width, int channels) => Shape = new[] { height, width, channels };
+
+        /// <summary>The shape of one sample.</summary>
+        public int[] Shape { get; }
+    }
+}
