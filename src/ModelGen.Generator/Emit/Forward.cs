@@ -1,0 +1,182 @@
+// Emit stage, the forward passes: one kernel call per layer, literal sizes and offsets, a comment naming the layer
+// and its shapes. The same writer serves inference (dropout is the identity, batch norm uses moving statistics)
+// and training (dropout draws masks, batch norm uses and updates batch statistics, caches kept for backward).
+using ModelGen.Generator.Model;
+using ModelGen.Generator.Planning;
+using ModelGen.Generator.Shapes;
+
+namespace ModelGen.Generator.Emit;
+
+internal static partial class ModelEmitter
+{
+    private static void WriteForward(CodeWriter w, ModelPlan plan)
+    {
+        string final = plan.FinalInferenceOffset < 0 ? "x" : $"_activations.Span.Slice({plan.FinalInferenceOffset}, n * OutputLength)";
+
+        w.Line("/// <summary>");
+        w.Line("/// Inference on n samples: <paramref name=\"inputs\"/> holds n * <see cref=\"InputLength\"/> floats, <paramref name=\"outputs\"/>");
+        w.Line("/// receives n * <see cref=\"OutputLength\"/>. Processes <see cref=\"BatchSize\"/> samples at a time; allocates nothing.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The span lengths do not fit the model.</exception>");
+        using (w.Block($"public void Forward({ReadOnlySpan} inputs, {Span} outputs)"))
+        {
+            w.Line("int count = inputs.Length / InputLength;");
+            w.Line("if (count == 0 || inputs.Length % InputLength != 0)");
+            w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats, which is not a positive multiple of InputLength ({InputLength}).\", nameof(inputs));");
+            w.Line("if (outputs.Length != count * OutputLength)");
+            w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats, but {count} samples produce {count * OutputLength} (OutputLength {OutputLength}).\", nameof(outputs));");
+            using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+            {
+                w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
+                w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
+                w.Line("ForwardInference(x, n);");
+                w.Line($"{final}.CopyTo(outputs.Slice(start * OutputLength, n * OutputLength));");
+            }
+        }
+        w.Line();
+
+        w.Line("/// <summary>The index of the largest output (the predicted class) of one sample of <see cref=\"InputLength\"/> floats.</summary>");
+        using (w.Block($"public int Predict({ReadOnlySpan} input)"))
+        {
+            w.Line("if (input.Length != InputLength)");
+            w.Line("    throw new global::System.ArgumentException($\"input holds {input.Length} floats, but the model takes InputLength = {InputLength}.\", nameof(input));");
+            w.Line("const int n = 1;");
+            w.Line("var x = input;");
+            w.Line("ForwardInference(x, n);");
+            w.Line($"return {Kernels}.Losses.ArgMax({final});");
+        }
+        w.Line();
+
+        w.Line("/// <summary>The predicted class of each of n samples: <paramref name=\"classes\"/> holds n entries.</summary>");
+        using (w.Block($"public void Predict({ReadOnlySpan} inputs, global::System.Span<int> classes)"))
+        {
+            w.Line("int count = inputs.Length / InputLength;");
+            w.Line("if (count == 0 || inputs.Length % InputLength != 0 || classes.Length != count)");
+            w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats and classes {classes.Length} entries, but inputs must be n * InputLength ({InputLength}) floats for n = classes.Length.\", nameof(inputs));");
+            using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+            {
+                w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
+                w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
+                w.Line("ForwardInference(x, n);");
+                w.Line($"var y = {final};");
+                w.Line("for (int i = 0; i < n; i++)");
+                w.Line($"    classes[start + i] = {Kernels}.Losses.ArgMax(y.Slice(i * OutputLength, OutputLength));");
+            }
+        }
+        w.Line();
+
+        w.Line("/// <summary>Inference on n &lt;= BatchSize samples into the activation arena, layer by layer.</summary>");
+        using (w.Block($"private void ForwardInference({ReadOnlySpan} x, int n)"))
+        {
+            WriteArenaLocals(w, training: false);
+            foreach (LayerPlan layer in plan.Layers)
+                WriteLayerForward(w, layer, plan, training: false);
+        }
+        w.Line();
+    }
+
+    private static void WriteArenaLocals(CodeWriter w, bool training)
+    {
+        w.Line("var p = _parameters.Span;");
+        w.Line("var a = _activations.Span;");
+        w.Line("var s = _scratch.Span;");
+        if (training)
+            w.Line("var c = _caches!.Span;");
+    }
+
+    private static void WriteLayerForward(CodeWriter w, LayerPlan layer, ModelPlan plan, bool training)
+    {
+        LayerInfo info = layer.Info;
+        LayerSpec spec = info.Spec;
+        int inOffset = training ? layer.InputOffset : layer.InferenceInputOffset;
+        int outOffset = training ? layer.OutputOffset : layer.InferenceOutputOffset;
+        string x = Buffer("a", inOffset, layer.InputLength);
+        string y = Buffer("a", outOffset, layer.OutputLength);
+        int rowsPerSample = (int)(info.Output.Length / info.Output.Channels);
+        string rows = rowsPerSample == 1 ? "n" : $"n * {rowsPerSample}";
+
+        w.Line($"// Layer {spec.Index}: {LayerTitle(info)}: [n, {info.Input.ToList()}] -> [n, {info.Output.ToList()}]");
+        using (w.Block())
+        {
+            switch (spec.Kind)
+            {
+                case LayerKind.Dense:
+                    w.Line($"{Kernels}.Dense.Forward(");
+                    w.Line($"    {y},  // y [n, {info.Output.Channels}]");
+                    w.Line($"    {x},  // x [n, {info.Input.Length}]");
+                    w.Line($"    {Parameter(layer.Kernel, plan)},  // {VariableComment(layer.Kernel, plan)}");
+                    w.Line($"    {Parameter(layer.Bias, plan)},  // {VariableComment(layer.Bias, plan)}");
+                    w.Line($"    n, {info.Input.Length}, {spec.Units}, {FusedActivation(spec)}, {CodeWriter.Float(spec.Alpha)});");
+                    if (spec.Activation == ActivationKind.Softmax)
+                        w.Line($"{Kernels}.Activations.Softmax({y}, {y}, n, {spec.Units});");
+                    break;
+                case LayerKind.Conv2D:
+                    w.Line($"{Kernels}.Conv2D.Forward(");
+                    w.Line($"    {y},  // y [n, {info.Output.ToList()}]");
+                    w.Line($"    s.Slice(0, {layer.ColumnsLength}),  // im2col columns of one sample [{info.Output.Height * info.Output.Width}, {spec.KernelHeight * spec.KernelWidth * info.Input.Channels}]");
+                    w.Line($"    {x},  // x [n, {info.Input.ToList()}]");
+                    w.Line($"    {Parameter(layer.Kernel, plan)},  // {VariableComment(layer.Kernel, plan)}");
+                    w.Line($"    {Parameter(layer.Bias, plan)},  // {VariableComment(layer.Bias, plan)}");
+                    w.Line($"    n, {GeometryField(info)}, {FusedActivation(spec)}, {CodeWriter.Float(spec.Alpha)});");
+                    if (spec.Activation == ActivationKind.Softmax)
+                        w.Line($"{Kernels}.Activations.Softmax({y}, {y}, {rows}, {info.Output.Channels});");
+                    break;
+                case LayerKind.MaxPool2D:
+                    w.Line($"{Kernels}.Pooling.MaxForward({y}, {x}, n, {GeometryField(info)});");
+                    break;
+                case LayerKind.AvgPool2D:
+                    w.Line($"{Kernels}.Pooling.AvgForward({y}, {x}, n, {GeometryField(info)});");
+                    break;
+                case LayerKind.Flatten:
+                    w.Line("// A view: NHWC flattened is the same memory, nothing to do.");
+                    break;
+                case LayerKind.Dropout:
+                    if (training)
+                        w.Line($"{Kernels}.Dropout.Forward({y}, c.Slice({layer.Cache}, n * {layer.OutputLength}), {x}, {CodeWriter.Float(spec.Rate)}, ref _rng);");
+                    else
+                        w.Line("// The identity at inference: the next layer reads this layer's input.");
+                    break;
+                case LayerKind.BatchNorm:
+                {
+                    int ch = info.Output.Channels;
+                    string gamma = Parameter(layer.Gamma, plan), beta = Parameter(layer.Beta, plan);
+                    if (training)
+                    {
+                        w.Line($"{Kernels}.BatchNorm.TrainingForward(");
+                        w.Line($"    {y},  // y [n, {info.Output.ToList()}]");
+                        w.Line($"    c.Slice({layer.Cache}, n * {layer.OutputLength}),  // normalized x, kept for backward");
+                        w.Line($"    c.Slice({layer.InverseStd}, {ch}),  // 1 / sqrt(batch variance + epsilon), kept for backward");
+                        w.Line($"    {VariableSlice("p", layer.MovingMean, plan)},  // {VariableComment(layer.MovingMean, plan)}, updated");
+                        w.Line($"    {VariableSlice("p", layer.MovingVariance, plan)},  // {VariableComment(layer.MovingVariance, plan)}, updated");
+                        w.Line($"    {x},  // x [n, {info.Input.ToList()}]");
+                        w.Line($"    {gamma},  // {VariableComment(layer.Gamma, plan)}");
+                        w.Line($"    {beta},  // {VariableComment(layer.Beta, plan)}");
+                        w.Line($"    {rows}, {ch}, {CodeWriter.Float(spec.Momentum)}, {CodeWriter.Float(spec.Epsilon)});");
+                    }
+                    else
+                    {
+                        w.Line($"{Kernels}.BatchNorm.Inference(");
+                        w.Line($"    {y},  // y [n, {info.Output.ToList()}]");
+                        w.Line($"    {x},  // x [n, {info.Input.ToList()}]");
+                        w.Line($"    {gamma},  // {VariableComment(layer.Gamma, plan)}");
+                        w.Line($"    {beta},  // {VariableComment(layer.Beta, plan)}");
+                        w.Line($"    {VariableSlice("p", layer.MovingMean, plan)},  // {VariableComment(layer.MovingMean, plan)}");
+                        w.Line($"    {VariableSlice("p", layer.MovingVariance, plan)},  // {VariableComment(layer.MovingVariance, plan)}");
+                        w.Line($"    {rows}, {ch}, {CodeWriter.Float(spec.Epsilon)});");
+                    }
+                    break;
+                }
+                case LayerKind.Activation:
+                    if (spec.Activation == ActivationKind.Softmax)
+                        w.Line($"{Kernels}.Activations.Softmax({y}, {x}, {rows}, {info.Output.Channels});");
+                    else
+                        w.Line($"{Kernels}.Activations.Forward({y}, {x}, {ActivationLiteral(spec.Activation)}, {CodeWriter.Float(spec.Alpha)});");
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The activation a Dense or Conv2D kernel fuses: softmax is not element-wise, so it runs after a linear kernel.</summary>
+    private static string FusedActivation(LayerSpec spec) =>
+        ActivationLiteral(spec.Activation == ActivationKind.Softmax ? ActivationKind.Linear : spec.Activation);
+}

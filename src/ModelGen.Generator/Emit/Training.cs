@@ -1,0 +1,220 @@
+// Emit stage, training: TrainStep (forward keeping what backward needs, the loss, backward in the reverse order of
+// the forward pass, one optimizer update) and Evaluate (mean loss and accuracy in inference mode).
+using System.Linq;
+using ModelGen.Generator.Model;
+using ModelGen.Generator.Planning;
+using ModelGen.Generator.Shapes;
+
+namespace ModelGen.Generator.Emit;
+
+internal static partial class ModelEmitter
+{
+    private static void WriteTraining(CodeWriter w, ModelPlan plan)
+    {
+        ModelSpec spec = plan.Spec;
+        string label = LabelType(spec);
+        string labels = $"global::System.ReadOnlySpan<{label}>";
+        int classes = (int)plan.Output.Length;
+        string finalTraining = plan.FinalOutputOffset < 0 ? "x" : $"a.Slice({plan.FinalOutputOffset}, n * OutputLength)";
+        string finalDelta = plan.FinalOutputOffset < 0 ? $"{Span}.Empty" : $"d.Slice({plan.FinalOutputOffset}, n * OutputLength)";
+        string finalInference = plan.FinalInferenceOffset < 0 ? "x" : $"_activations.Span.Slice({plan.FinalInferenceOffset}, n * OutputLength)";
+        string lossCall = spec.Loss == LossKind.SoftmaxCrossEntropy ? "SoftmaxCrossEntropy" : "MeanSquaredError";
+
+        w.Line("/// <summary>");
+        w.Line("/// One training step on n samples, 1 &lt;= n &lt;= <see cref=\"BatchSize\"/> (a short last batch is fine): forward in training");
+        w.Line("/// mode, the loss (mean over the n samples plus L1/L2 terms), backward in reverse layer order, then one update of the");
+        w.Line("/// trainable variables by <paramref name=\"optimizer\"/>. Returns the loss. The first call allocates the gradient,");
+        w.Line("/// delta and cache arenas; later calls allocate nothing.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The span lengths do not fit the model or n is not in [1, BatchSize].</exception>");
+        using (w.Block($"public float TrainStep({ReadOnlySpan} inputs, {labels} labels, global::ModelGen.Optimizer optimizer)"))
+        {
+            w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
+            w.Line("int n = CountSamples(inputs, labels.Length, BatchSize);");
+            w.Line("EnsureTrainingBuffers();");
+            w.Line("var x = inputs;");
+            w.Line("var p = _parameters.Span;");
+            w.Line("var a = _activations.Span;");
+            w.Line("var d = _deltas!.Span;");
+            w.Line("var g = _gradients!.Span;");
+            w.Line("ForwardTraining(x, n);");
+            w.Line("g.Clear();");
+            w.Line($"float loss = {Kernels}.Losses.{lossCall}({finalDelta}, {finalTraining}, labels, n, {classes});");
+            foreach (VariablePlan v in plan.Variables.Where(v => v.L1 > 0 || v.L2 > 0))
+                w.Line($"loss += {Kernels}.Regularization.Apply(g.Slice({v.Offset}, {v.Length}), p.Slice({v.Offset}, {v.Length}), {CodeWriter.Float(v.L1)}, {CodeWriter.Float(v.L2)});  // {v.Name}");
+            w.Line("Backward(x, n);");
+            w.Line("optimizer.Apply(p, g, s_trainable);");
+            w.Line("return loss;");
+        }
+        w.Line();
+
+        w.Line("/// <summary>Mean loss (without regularization) and accuracy over any number of samples, in inference mode, in batches.</summary>");
+        using (w.Block($"public global::ModelGen.Evaluation Evaluate({ReadOnlySpan} inputs, {labels} labels)"))
+        {
+            w.Line("int count = CountSamples(inputs, labels.Length, int.MaxValue);");
+            w.Line("double lossSum = 0;");
+            w.Line("long correct = 0;");
+            using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+            {
+                w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
+                w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
+                w.Line("var l = labels.Slice(start * LabelLength, n * LabelLength);");
+                w.Line("ForwardInference(x, n);");
+                w.Line($"var y = {finalInference};");
+                w.Line($"lossSum += (double){Kernels}.Losses.{lossCall}({Span}.Empty, y, l, n, {classes}) * n;");
+                w.Line($"correct += {Kernels}.Losses.CountCorrect(y, l, n, {classes});");
+            }
+            w.Line("return new global::ModelGen.Evaluation(lossSum / count, (double)correct / count, count);");
+        }
+        w.Line();
+
+        w.Line("/// <summary>The number of samples in inputs, checked against the labels and the largest batch allowed.</summary>");
+        using (w.Block($"private static int CountSamples({ReadOnlySpan} inputs, int labelCount, int maxSamples)"))
+        {
+            w.Line("int n = inputs.Length / InputLength;");
+            w.Line("if (n == 0 || inputs.Length % InputLength != 0)");
+            w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats, which is not a positive multiple of InputLength ({InputLength}).\", nameof(inputs));");
+            w.Line("if (n > maxSamples)");
+            w.Line("    throw new global::System.ArgumentException($\"inputs holds {n} samples, but one training step takes at most BatchSize = {BatchSize}.\", nameof(inputs));");
+            w.Line("if (labelCount != n * LabelLength)");
+            w.Line("    throw new global::System.ArgumentException($\"labels holds {labelCount} values, but {n} samples need {n * LabelLength} (LabelLength {LabelLength}).\", \"labels\");");
+            w.Line("return n;");
+        }
+        w.Line();
+
+        using (w.Block("private void EnsureTrainingBuffers()"))
+        {
+            w.Line("if (_gradients is not null) return;");
+            w.Line("_gradients = new global::ModelGen.AlignedBuffer(ParameterArenaLength);");
+            w.Line($"_deltas = new global::ModelGen.AlignedBuffer({plan.ActivationArenaLength});");
+            w.Line($"_caches = new global::ModelGen.AlignedBuffer({plan.CacheArenaLength});");
+        }
+        w.Line();
+
+        w.Line("/// <summary>Training-mode forward on n samples: dropout masks drawn, batch statistics used and moving averages updated.</summary>");
+        using (w.Block($"private void ForwardTraining({ReadOnlySpan} x, int n)"))
+        {
+            WriteArenaLocals(w, training: true);
+            foreach (LayerPlan layer in plan.Layers)
+                WriteLayerForward(w, layer, plan, training: true);
+        }
+        w.Line();
+
+        WriteBackward(w, plan);
+    }
+
+    private static void WriteBackward(CodeWriter w, ModelPlan plan)
+    {
+        int lowest = plan.LowestTrainableLayer;
+        w.Line("/// <summary>");
+        w.Line("/// Backward on n samples, in the reverse order of the forward pass. On entry the delta of the model's output holds");
+        w.Line("/// d(loss)/d(output); each layer turns the delta of its output into gradients of its variables and the delta of its input.");
+        w.Line(lowest < 0
+            ? "/// No layer has trainable variables, so there is nothing to do."
+            : $"/// It stops at layer {lowest}, the lowest with trainable variables: nothing below it needs a gradient.");
+        w.Line("/// </summary>");
+        using (w.Block($"private void Backward({ReadOnlySpan} x, int n)"))
+        {
+            if (lowest < 0)
+            {
+                w.Line("_ = x;");
+                w.Line("_ = n;");
+                return;
+            }
+            w.Line("var p = _parameters.Span;");
+            w.Line("var a = _activations.Span;");
+            w.Line("var s = _scratch.Span;");
+            w.Line("var c = _caches!.Span;");
+            w.Line("var d = _deltas!.Span;");
+            w.Line("var g = _gradients!.Span;");
+            for (int i = plan.Layers.Count - 1; i >= 0; i--)
+            {
+                LayerPlan layer = plan.Layers[i];
+                if (layer.Info.Spec.Index < lowest) break;
+                WriteLayerBackward(w, layer, plan, needInputDelta: layer.Info.Spec.Index > lowest && layer.InputOffset >= 0);
+            }
+        }
+        w.Line();
+    }
+
+    private static void WriteLayerBackward(CodeWriter w, LayerPlan layer, ModelPlan plan, bool needInputDelta)
+    {
+        LayerInfo info = layer.Info;
+        LayerSpec spec = info.Spec;
+        string x = Buffer("a", layer.InputOffset, layer.InputLength);
+        string y = Buffer("a", layer.OutputOffset, layer.OutputLength);
+        string dy = Buffer("d", layer.OutputOffset, layer.OutputLength);
+        string dx = needInputDelta ? Buffer("d", layer.InputOffset, layer.InputLength) : $"{Span}.Empty";
+        int rowsPerSample = (int)(info.Output.Length / info.Output.Channels);
+        string rows = rowsPerSample == 1 ? "n" : $"n * {rowsPerSample}";
+        string Grad(int offset) => offset < 0 ? $"{Span}.Empty" : VariableSlice("g", offset, plan);
+
+        w.Line($"// Layer {spec.Index} backward: {LayerTitle(info)}: d[n, {info.Output.ToList()}] -> d[n, {info.Input.ToList()}]" + (needInputDelta ? "" : " (no input delta needed)"));
+        using (w.Block())
+        {
+            switch (spec.Kind)
+            {
+                case LayerKind.Dense:
+                case LayerKind.Conv2D:
+                    if (spec.Activation == ActivationKind.Softmax)
+                        w.Line($"{Kernels}.Activations.SoftmaxBackward({dy}, {dy}, {y}, {rows}, {info.Output.Channels});");
+                    else if (spec.Activation != ActivationKind.Linear)
+                        w.Line($"{Kernels}.Activations.Backward({dy}, {dy}, {y}, {ActivationLiteral(spec.Activation)}, {CodeWriter.Float(spec.Alpha)});  // delta through the fused activation, from its output");
+                    if (spec.Kind == LayerKind.Dense)
+                    {
+                        w.Line($"{Kernels}.Dense.Backward(");
+                        w.Line($"    {dx},  // dx [n, {info.Input.Length}]");
+                        w.Line($"    {Grad(layer.Kernel)},  // d {VariableComment(layer.Kernel, plan)}, accumulated");
+                        w.Line($"    {Grad(layer.Bias)},  // d {VariableComment(layer.Bias, plan)}, accumulated");
+                        w.Line($"    {dy},  // dy [n, {spec.Units}]");
+                        w.Line($"    {x},  // x [n, {info.Input.Length}]");
+                        w.Line($"    {Parameter(layer.Kernel, plan)},  // {VariableComment(layer.Kernel, plan)}");
+                        w.Line($"    n, {info.Input.Length}, {spec.Units});");
+                    }
+                    else
+                    {
+                        w.Line($"{Kernels}.Conv2D.Backward(");
+                        w.Line($"    {dx},  // dx [n, {info.Input.ToList()}]");
+                        w.Line($"    {Grad(layer.Kernel)},  // d {VariableComment(layer.Kernel, plan)}, accumulated");
+                        w.Line($"    {Grad(layer.Bias)},  // d {VariableComment(layer.Bias, plan)}, accumulated");
+                        w.Line($"    s.Slice(0, {layer.ColumnsLength}),  // im2col columns of one sample");
+                        w.Line($"    {dy},  // dy [n, {info.Output.ToList()}]");
+                        w.Line($"    {x},  // x [n, {info.Input.ToList()}]");
+                        w.Line($"    {Parameter(layer.Kernel, plan)},  // {VariableComment(layer.Kernel, plan)}");
+                        w.Line($"    n, {GeometryField(info)});");
+                    }
+                    break;
+                case LayerKind.MaxPool2D:
+                    if (needInputDelta) w.Line($"{Kernels}.Pooling.MaxBackward({dx}, {dy}, {x}, n, {GeometryField(info)});");
+                    break;
+                case LayerKind.AvgPool2D:
+                    if (needInputDelta) w.Line($"{Kernels}.Pooling.AvgBackward({dx}, {dy}, n, {GeometryField(info)});");
+                    break;
+                case LayerKind.Flatten:
+                    w.Line("// A view: the delta of the output is the delta of the input.");
+                    break;
+                case LayerKind.Dropout:
+                    if (needInputDelta) w.Line($"{Kernels}.Dropout.Backward({dx}, {dy}, c.Slice({layer.Cache}, n * {layer.OutputLength}));");
+                    break;
+                case LayerKind.BatchNorm:
+                    w.Line($"{Kernels}.BatchNorm.Backward(");
+                    w.Line($"    {dx},  // dx [n, {info.Input.ToList()}]");
+                    w.Line($"    {Grad(layer.Gamma)},  // d {VariableComment(layer.Gamma, plan)}, accumulated");
+                    w.Line($"    {Grad(layer.Beta)},  // d {VariableComment(layer.Beta, plan)}, accumulated");
+                    w.Line($"    {dy},  // dy [n, {info.Output.ToList()}]");
+                    w.Line($"    c.Slice({layer.Cache}, n * {layer.OutputLength}),  // normalized x from the forward pass");
+                    w.Line($"    c.Slice({layer.InverseStd}, {info.Output.Channels}),  // 1 / std from the forward pass");
+                    w.Line($"    {Parameter(layer.Gamma, plan)},  // {VariableComment(layer.Gamma, plan)}");
+                    w.Line($"    {rows}, {info.Output.Channels});");
+                    break;
+                case LayerKind.Activation:
+                    if (!needInputDelta) break;
+                    if (spec.Activation == ActivationKind.Softmax)
+                        w.Line($"{Kernels}.Activations.SoftmaxBackward({dx}, {dy}, {y}, {rows}, {info.Output.Channels});");
+                    else
+                        w.Line($"{Kernels}.Activations.Backward({dx}, {dy}, {y}, {ActivationLiteral(spec.Activation)}, {CodeWriter.Float(spec.Alpha)});");
+                    break;
+            }
+        }
+    }
+}

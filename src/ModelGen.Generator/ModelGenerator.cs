@@ -1,0 +1,115 @@
+// The incremental pipeline, and only the pipeline: parse -> shapes -> plan -> emit. Diagnostics and source are separate
+// outputs, so a change that only moves a diagnostic re-emits no code. Every stage carries value-equatable records.
+using System;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using ModelGen.Generator.Diagnostics;
+using ModelGen.Generator.Emit;
+using ModelGen.Generator.Model;
+using ModelGen.Generator.Parsing;
+using ModelGen.Generator.Planning;
+using ModelGen.Generator.Shapes;
+
+namespace ModelGen.Generator;
+
+/// <summary>Generates the forward, backward, training and variable code of every class marked <c>[Model]</c>.</summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class ModelGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
+    public static class Steps
+    {
+        public const string Parse = nameof(Parse);
+        public const string Analyze = nameof(Analyze);
+        public const string Diagnostics = nameof(Diagnostics);
+        public const string Plan = nameof(Plan);
+    }
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<ModelSpec?> specs = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                "ModelGen.ModelAttribute",
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax,
+                static (context, token) => SafeParse(context, token))
+            .WithTrackingName(Steps.Parse);
+
+        IncrementalValuesProvider<AnalysisResult> analyzed = specs
+            .Where(static spec => spec is not null)
+            .Select(static (spec, token) => Analyze(spec!, token))
+            .WithTrackingName(Steps.Analyze);
+
+        context.RegisterSourceOutput(
+            analyzed.Select(static (result, _) => result.Diagnostics).WithTrackingName(Steps.Diagnostics),
+            static (context, diagnostics) =>
+            {
+                foreach (DiagnosticInfo info in diagnostics)
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.ById(info.Id), info.Location?.ToLocation(), info.Arguments.AsSpan().ToArray()));
+            });
+
+        context.RegisterSourceOutput(
+            analyzed.Select(static (result, _) => result.Plan).Where(static plan => plan is not null).WithTrackingName(Steps.Plan),
+            static (context, plan) =>
+            {
+                string source;
+                try
+                {
+                    source = ModelEmitter.Emit(plan!);
+                }
+                catch (Exception exception)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.InternalError, plan!.Spec.ModelLocation?.ToLocation(), plan.Spec.TypeName, Describe(exception)));
+                    return;
+                }
+                context.AddSource(ModelEmitter.HintName(plan!), source);
+            });
+    }
+
+    /// <summary>The shape and plan stages' result: a plan when the model is valid, and the diagnostics either way.</summary>
+    internal sealed record AnalysisResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+
+    private static ModelSpec? SafeParse(GeneratorAttributeSyntaxContext context, CancellationToken token)
+    {
+        try
+        {
+            return ModelParser.Parse(context, token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            // Report through a spec that carries only the failure.
+            LocationInfo? location = LocationInfo.From(context.TargetNode);
+            string name = context.TargetSymbol.Name;
+            return new ModelSpec(null, name, name, "internal", EquatableArray<ContainingTypeSpec>.Empty, 1, 0, location,
+                EquatableArray<int>.Empty, location, EquatableArray<LayerSpec>.Empty, LossKind.None, null, HasCompilerErrors: true,
+                new EquatableArray<DiagnosticInfo>(new[] { DiagnosticInfo.Create(Descriptors.InternalError, location, name, Describe(exception)) }));
+        }
+    }
+
+    internal static AnalysisResult Analyze(ModelSpec spec, CancellationToken token)
+    {
+        try
+        {
+            ModelShapes shapes = ShapeInference.Infer(spec);
+            token.ThrowIfCancellationRequested();
+            ModelPlan? plan = shapes.Ok ? Planner.Plan(shapes) : null;
+            return new AnalysisResult(plan, shapes.Diagnostics);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            var diagnostics = ImmutableArray.Create(DiagnosticInfo.Create(Descriptors.InternalError, spec.ModelLocation, spec.TypeName, Describe(exception)));
+            return new AnalysisResult(null, diagnostics.ToEquatableArray());
+        }
+    }
+
+    private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message.Replace('\r', ' ').Replace('\n', ' ');
+}

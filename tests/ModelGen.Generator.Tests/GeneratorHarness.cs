@@ -1,0 +1,79 @@
+// Runs the generator in memory over a source text, with the attributes and runtime referenced, and hands back its
+// diagnostics, its generated files and the compilation that includes them.
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using ModelGen.Generator;
+
+namespace ModelGen.Generator.Tests;
+
+internal sealed record GeneratorRun(
+    ImmutableArray<Diagnostic> GeneratorDiagnostics,
+    ImmutableArray<GeneratedSourceResult> Sources,
+    Compilation Output,
+    GeneratorDriver Driver)
+{
+    public string Source(string hintName) => Sources.Single(s => s.HintName == hintName).SourceText.ToString();
+
+    /// <summary>Errors and warnings of the compilation with the generated code, excluding the generator's own.</summary>
+    public IEnumerable<Diagnostic> CompilationProblems() =>
+        Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning);
+}
+
+internal static class GeneratorHarness
+{
+    private static readonly Lazy<MetadataReference[]> References = new(() =>
+    {
+        string trusted = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
+        var references = trusted.Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p) is var f && (f.StartsWith("System.", StringComparison.Ordinal) || f is "mscorlib.dll" or "netstandard.dll"))
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .ToList();
+        references.Add(MetadataReference.CreateFromFile(typeof(ModelGen.ModelAttribute).Assembly.Location));
+        references.Add(MetadataReference.CreateFromFile(typeof(ModelGen.IModel).Assembly.Location));
+        return references.ToArray();
+    });
+
+    public static CSharpCompilation Compile(params string[] sources) => CSharpCompilation.Create(
+        "TestModels",
+        sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, new CSharpParseOptions(LanguageVersion.Latest), path: $"Model{i}.cs")),
+        References.Value,
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
+        new[] { new ModelGenerator().AsSourceGenerator() },
+        parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
+        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    public static GeneratorRun Run(params string[] sources)
+    {
+        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(Compile(sources), out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        Assert.Null(result.Exception);
+        return new GeneratorRun(diagnostics, result.GeneratedSources, output, driver);
+    }
+
+    /// <summary>The 1-based line and column where <paramref name="snippet"/> first occurs in <paramref name="source"/>.</summary>
+    public static (int Line, int Column) At(string source, string snippet)
+    {
+        int index = source.IndexOf(snippet, StringComparison.Ordinal);
+        Assert.True(index >= 0, $"'{snippet}' is not in the source");
+        int line = 1, column = 1;
+        for (int i = 0; i < index; i++)
+        {
+            if (source[i] == '\n') { line++; column = 1; }
+            else column++;
+        }
+        return (line, column);
+    }
+
+    public static (int Line, int Column) Position(Diagnostic diagnostic)
+    {
+        var span = diagnostic.Location.GetLineSpan().StartLinePosition;
+        return (span.Line + 1, span.Character + 1);
+    }
+}
