@@ -29,7 +29,8 @@ namespace ModelGen
         protected Optimizer(double learningRate, params string[] slotNames)
         {
             ArgumentNullException.ThrowIfNull(slotNames);
-            LearningRate = learningRate;
+            RequireLearningRate(learningRate, nameof(learningRate));
+            this.learningRate = learningRate;
             this.slotNames = (string[])slotNames.Clone();
         }
 
@@ -39,8 +40,7 @@ namespace ModelGen
             get => learningRate;
             set
             {
-                if (!(value > 0) || double.IsInfinity(value))
-                    throw new ArgumentOutOfRangeException(nameof(LearningRate), value, "The learning rate must be positive and finite.");
+                RequireLearningRate(value, nameof(LearningRate));
                 learningRate = value;
             }
         }
@@ -216,6 +216,12 @@ namespace ModelGen
                     + (double.IsPositiveInfinity(max) ? "infinity" : max.ToString(CultureInfo.InvariantCulture)) + (maxInclusive ? "]" : ")");
                 throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite and in {interval}.");
             }
+        }
+
+        private static void RequireLearningRate(double value, string name)
+        {
+            if (!(value > 0) || double.IsInfinity(value))
+                throw new ArgumentOutOfRangeException(name, value, "The learning rate must be positive and finite.");
         }
 
         private static void ValidateRanges(ReadOnlySpan<ParameterRange> trainable, int arenaLength)
