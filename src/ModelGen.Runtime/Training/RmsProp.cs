@@ -58,11 +58,12 @@ namespace ModelGen
                 ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 Span<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(ms);
                 Span<Vector<float>> m = MemoryMarshal.Cast<float, Vector<float>>(mom);
+                var epsV = new Vector<float>(eps);
                 for (int v = 0; v < p.Length; v++)
                 {
                     Vector<float> gv = g[v];
                     Vector<float> sv = rho * s[v] + oneMinusRho * (gv * gv);
-                    Vector<float> mv = mu * m[v] + lr * gv / Vector.SquareRoot(sv + new Vector<float>(eps));
+                    Vector<float> mv = mu * m[v] + lr * gv / Vector.SquareRoot(sv + epsV);
                     s[v] = sv;
                     m[v] = mv;
                     p[v] -= mv;
