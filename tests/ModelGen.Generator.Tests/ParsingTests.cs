@@ -35,7 +35,7 @@ public class ParsingTests
     public void EnumMirrors_MatchTheAttributeEnums(Type attributeEnum, Type mirror)
     {
         Assert.Equal(Enum.GetNames(attributeEnum), Enum.GetNames(mirror));
-        Assert.Equal(Enum.GetValues(attributeEnum).Cast<int>(), Enum.GetValues(mirror).Cast<int>());
+        Assert.Equal(Enum.GetValues(attributeEnum).Cast<object>().Select(Convert.ToInt32), Enum.GetValues(mirror).Cast<object>().Select(Convert.ToInt32));
     }
 
     [Fact]

@@ -30,13 +30,13 @@ internal static class ModelParser
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelNotPartial, identifierLocation, displayName));
 
-        if (symbol.IsGenericType)
+        if (symbol.TypeParameters.Length > 0)
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelInGenericType, identifierLocation, displayName, displayName));
 
         var containing = new List<ContainingTypeSpec>();
         for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
         {
-            if (outer.IsGenericType)
+            if (outer.TypeParameters.Length > 0)
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelInGenericType, identifierLocation, displayName, outer.Name));
             var outerSyntax = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().ToList();
             if (!outerSyntax.Any(s => s.Modifiers.Any(SyntaxKind.PartialKeyword)))

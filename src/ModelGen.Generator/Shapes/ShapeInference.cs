@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using ModelGen.Generator.Diagnostics;
 using ModelGen.Generator.Model;
 
@@ -225,6 +226,18 @@ internal static class ShapeInference
             ok = false;
         }
 
+        // One Stride sets both StrideH and StrideW: report it once, under the name the user wrote.
+        void Strides()
+        {
+            bool shared = layer.LocationOf("Stride") is { } stride && stride == layer.LocationOf("StrideH") && stride == layer.LocationOf("StrideW");
+            if (shared) Positive("Stride", layer.StrideH);
+            else
+            {
+                Positive("StrideH", layer.StrideH);
+                Positive("StrideW", layer.StrideW);
+            }
+        }
+
         switch (layer.Kind)
         {
             case LayerKind.Dense:
@@ -234,15 +247,18 @@ internal static class ShapeInference
                 Positive("kernelHeight", layer.KernelHeight);
                 Positive("kernelWidth", layer.KernelWidth);
                 Positive("filters", layer.Units);
-                Positive("StrideH", layer.StrideH);
-                Positive("StrideW", layer.StrideW);
+                Strides();
                 break;
             case LayerKind.MaxPool2D:
             case LayerKind.AvgPool2D:
-                Positive("windowHeight", layer.KernelHeight);
-                Positive("windowWidth", layer.KernelWidth);
-                Positive("StrideH", layer.StrideH);
-                Positive("StrideW", layer.StrideW);
+                if (layer.ArgumentLocations.Count(a => a.Name == "window") == 1)
+                    Positive("window", layer.KernelHeight);
+                else
+                {
+                    Positive("windowHeight", layer.KernelHeight);
+                    Positive("windowWidth", layer.KernelWidth);
+                }
+                if (ok) Strides(); // a stride left to default repeats the window, already reported
                 break;
             case LayerKind.Dropout:
                 if (!(layer.Rate >= 0 && layer.Rate < 1))
