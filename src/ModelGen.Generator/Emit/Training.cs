@@ -21,15 +21,27 @@ internal static partial class ModelEmitter
         string lossCall = spec.Loss == LossKind.SoftmaxCrossEntropy ? "SoftmaxCrossEntropy" : "MeanSquaredError";
 
         w.Line("/// <summary>");
-        w.Line("/// One training step on n samples, 1 &lt;= n &lt;= <see cref=\"BatchSize\"/> (a short last batch is fine): forward in training");
-        w.Line("/// mode, the loss (mean over the n samples plus L1/L2 terms), backward in reverse layer order, then one update of the");
-        w.Line("/// trainable variables by <paramref name=\"optimizer\"/>. Returns the loss. The first call allocates the gradient,");
-        w.Line("/// delta and cache arenas; later calls allocate nothing.");
+        w.Line("/// One training step on n samples, 1 &lt;= n &lt;= <see cref=\"BatchSize\"/> (a short last batch is fine):");
+        w.Line("/// <see cref=\"ComputeGradients\"/>, then one update of the trainable variables by <paramref name=\"optimizer\"/>.");
+        w.Line("/// Returns the loss. The first call allocates the gradient, delta and cache arenas; later calls allocate nothing.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The span lengths do not fit the model or n is not in [1, BatchSize].</exception>");
         using (w.Block($"public float TrainStep({ReadOnlySpan} inputs, {labels} labels, global::ModelGen.Optimizer optimizer)"))
         {
             w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
+            w.Line("float loss = ComputeGradients(inputs, labels);");
+            w.Line("optimizer.Apply(_parameters.Span, _gradients!.Span, s_trainable);");
+            w.Line("return loss;");
+        }
+        w.Line();
+
+        w.Line("/// <summary>");
+        w.Line("/// Forward in training mode (dropout masks drawn, batch statistics used and moving averages updated), the loss (mean");
+        w.Line("/// over the n samples plus L1/L2 terms) and backward in reverse layer order, leaving d(loss)/d(variable) in");
+        w.Line("/// <see cref=\"Gradients\"/>. Updates no trainable variable. Returns the loss.");
+        w.Line("/// </summary>");
+        using (w.Block($"public float ComputeGradients({ReadOnlySpan} inputs, {labels} labels)"))
+        {
             w.Line("int n = CountSamples(inputs, labels.Length, BatchSize);");
             w.Line("EnsureTrainingBuffers();");
             w.Line("var x = inputs;");
@@ -43,9 +55,12 @@ internal static partial class ModelEmitter
             foreach (VariablePlan v in plan.Variables.Where(v => v.L1 > 0 || v.L2 > 0))
                 w.Line($"loss += {Kernels}.Regularization.Apply(g.Slice({v.Offset}, {v.Length}), p.Slice({v.Offset}, {v.Length}), {CodeWriter.Float(v.L1)}, {CodeWriter.Float(v.L2)});  // {v.Name}");
             w.Line("Backward(x, n);");
-            w.Line("optimizer.Apply(p, g, s_trainable);");
             w.Line("return loss;");
         }
+        w.Line();
+
+        w.Line("/// <summary>The gradient arena, same layout as <see cref=\"Parameters\"/>, as the last training step or <see cref=\"ComputeGradients\"/> left it (empty before the first).</summary>");
+        w.Line("public global::System.Span<float> Gradients => _gradients is null ? default : _gradients.Span;");
         w.Line();
 
         w.Line("/// <summary>Mean loss (without regularization) and accuracy over any number of samples, in inference mode, in batches.</summary>");
