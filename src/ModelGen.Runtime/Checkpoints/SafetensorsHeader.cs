@@ -190,10 +190,16 @@ namespace ModelGen.Checkpoints
                 reader.Skip(); // unknown keys, and the rest of a value that failed validation
             }
             if (name.Length == 0) problems.Add("a tensor has an empty name");
-            if (dtype is null && problems.Count == before) problems.Add($"{name}: no dtype");
-            if (shape is null && problems.Count == before) problems.Add($"{name}: no shape");
-            if (offsets is null && problems.Count == before) problems.Add($"{name}: no data_offsets");
-            if (problems.Count > before) return null;
+            if (problems.Count > before) return null; // a field was present but malformed: that is the problem to report
+            var absent = new List<string>(3);
+            if (dtype is null) absent.Add("dtype");
+            if (shape is null) absent.Add("shape");
+            if (offsets is null) absent.Add("data_offsets");
+            if (absent.Count > 0)
+            {
+                problems.Add($"{name}: no {string.Join(", no ", absent)}");
+                return null;
+            }
 
             if (offsets!.Length != 2)
             {

@@ -45,6 +45,7 @@ namespace ModelGen.Runtime.Tests.Checkpoints
             { "metadata not an object", Assemble("{\"__metadata__\":[1]," + Entry("w", "F32", "[2]", 0, 8) + "}", Data8), "__metadata__ is an array" },
             { "entry not an object", Assemble("{\"w\":[0,8]}", Data8), "w: the entry is an array" },
             { "no dtype", Assemble("{\"w\":{\"shape\":[2],\"data_offsets\":[0,8]}}", Data8), "w: no dtype" },
+            { "empty entry", Assemble("{\"w\":{}}", Data8), "w: no dtype, no shape, no data_offsets" },
             { "end past the data", Assemble("{" + Entry("w", "F32", "[2]", 8, 16) + "}", Data8), "w: data_offsets [8, 16] run past the end of the data region (8 bytes)" },
             { "overlap", Assemble("{" + Entry("w", "F32", "[2]", 0, 8) + "," + Entry("v", "F32", "[1]", 4, 8) + "}", Data8), "overlap" },
             { "gap", Assemble("{" + Entry("w", "F32", "[1]", 4, 8) + "}", Data8), "bytes [0, 4) of the data region belong to no tensor" },
