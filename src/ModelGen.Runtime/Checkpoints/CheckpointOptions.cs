@@ -27,6 +27,7 @@ namespace ModelGen.Checkpoints
         /// A regular expression (matched against the whole name, after <see cref="Rename"/>) selecting the model variables
         /// to restore, e.g. <c>hidden[123]/.*</c>; the others keep their values and their tensors in the file are ignored.
         /// Like TensorFlow's <c>tf.train.Saver(var_list)</c> for reusing lower layers. Null restores every variable.
+        /// Tensors that match no model variable at all are still an error unless <see cref="IgnoreUnknown"/> is set.
         /// </summary>
         public string? Include { get; init; }
 
