@@ -48,6 +48,7 @@ internal static partial class ModelEmitter
         WriteVariables(w, plan);
         WriteForward(w, plan);
         if (spec.Loss != LossKind.None) WriteTraining(w, plan);
+        WriteCheckpoints(w);
         w.CloseBlock();
 
         foreach (ContainingTypeSpec _ in spec.ContainingTypes) w.CloseBlock();
@@ -228,6 +229,23 @@ internal static partial class ModelEmitter
             w.Line($"new({r.Offset}, {r.Length}),");
         w.CloseBlock(";");
         w.Line();
+    }
+
+    private static void WriteCheckpoints(CodeWriter w)
+    {
+        const string Checkpoints = "global::ModelGen.Checkpoints";
+        w.Line("/// <summary>Saves every variable by name to a safetensors file, atomically: the old file stays intact if anything fails.</summary>");
+        w.Line($"public void Save(string path, {Checkpoints}.CheckpointOptions? options = null) => {Checkpoints}.Checkpoint.Save(this, path, options);");
+        w.Line("/// <summary>Saves every variable by name to a stream in the safetensors format.</summary>");
+        w.Line($"public void Save(global::System.IO.Stream stream, {Checkpoints}.CheckpointOptions? options = null) => {Checkpoints}.Checkpoint.Save(this, stream, options);");
+        w.Line("/// <summary>");
+        w.Line("/// Restores variables by name from a safetensors file: strict by default (every variable present with its shape);");
+        w.Line("/// see <see cref=\"global::ModelGen.Checkpoints.LoadOptions\"/> for partial restore, renames and PyTorch layouts.");
+        w.Line("/// A failed load throws <see cref=\"global::ModelGen.Checkpoints.CheckpointException\"/> and leaves the model unchanged.");
+        w.Line("/// </summary>");
+        w.Line($"public void Load(string path, {Checkpoints}.LoadOptions? options = null) => {Checkpoints}.Checkpoint.Load(this, path, options);");
+        w.Line("/// <summary>Restores variables by name from a safetensors stream; see <see cref=\"Load(string, global::ModelGen.Checkpoints.LoadOptions?)\"/>.</summary>");
+        w.Line($"public void Load(global::System.IO.Stream stream, {Checkpoints}.LoadOptions? options = null) => {Checkpoints}.Checkpoint.Load(this, stream, options);");
     }
 
     /// <summary>The span expression of a buffer: the model input or a slice of an arena, for n samples.</summary>
