@@ -41,6 +41,30 @@ namespace ModelGen.Kernels
             return kernel.Result;
         }
 
+        /// <summary><c>y[i] = a[i] * b[i]</c> (y may be a or b).</summary>
+        internal static void Multiply(SimdWidth width, float* y, float* a, float* b, int length)
+        {
+            var kernel = new MultiplyKernel { Y = y, A = a, B = b };
+            Simd.Chain(ref kernel, width, length);
+        }
+
+        private struct MultiplyKernel : IVectorKernel
+        {
+            public float* Y, A, B;
+
+            public void Run<TOps, TVec>(int start, int count)
+                where TOps : struct, IVectorOps<TVec>
+                where TVec : unmanaged
+            {
+                int w = TOps.Count;
+                float* y = Y + start, a = A + start, b = B + start;
+                for (int i = 0; i < count; i += w)
+                {
+                    TOps.Store(y + i, TOps.Multiply(TOps.Load(a + i), TOps.Load(b + i)));
+                }
+            }
+        }
+
         private struct AddKernel : IVectorKernel
         {
             public float* Destination, Source;
