@@ -35,7 +35,7 @@ namespace ModelGen.Kernels
 
         /// <summary>
         /// Gradients through a training-mode batch norm: <c>dGamma += sum(dy xhat)</c>, <c>dBeta += sum(dy)</c> (each skipped
-        /// when empty), and <c>dx = gamma invStd / N (N dy - sum(dy) - xhat sum(dy xhat))</c>, N = rows, overwritten.
+        /// when empty), and (skipped when dx is empty) <c>dx = gamma invStd / N (N dy - sum(dy) - xhat sum(dy xhat))</c>, N = rows, overwritten.
         /// An empty <paramref name="gamma"/> means 1.
         /// </summary>
         /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
@@ -104,7 +104,7 @@ namespace ModelGen.Kernels
         {
             CheckSizes(rows, channels);
             long length = (long)rows * channels;
-            Check.Length(dx.Length, length, nameof(dx));
+            Check.LengthOrEmpty(dx.Length, length, nameof(dx));
             Check.LengthOrEmpty(dGamma.Length, channels, nameof(dGamma));
             Check.LengthOrEmpty(dBeta.Length, channels, nameof(dBeta));
             Check.Length(dy.Length, length, nameof(dy));
@@ -115,7 +115,7 @@ namespace ModelGen.Kernels
             {
                 var kernel = new Kernel
                 {
-                    Mode = Mode.Backward, Y = pdx, DGamma = dGamma.IsEmpty ? null : pdg, DBeta = dBeta.IsEmpty ? null : pdb,
+                    Mode = Mode.Backward, Y = dx.IsEmpty ? null : pdx, DGamma = dGamma.IsEmpty ? null : pdg, DBeta = dBeta.IsEmpty ? null : pdb,
                     X = pdy, Normalized = pn, InverseStd = ps, Gamma = gamma.IsEmpty ? null : pg, Rows = rows, Channels = channels,
                 };
                 Simd.Chain(ref kernel, width, channels);
@@ -201,6 +201,7 @@ namespace ModelGen.Kernels
                                 }
                                 if (DGamma != null) TOps.Store(DGamma + c, TOps.Add(TOps.Load(DGamma + c), sumDyXhat));
                                 if (DBeta != null) TOps.Store(DBeta + c, TOps.Add(TOps.Load(DBeta + c), sumDy));
+                                if (Y == null) break; // no input delta wanted (the layer is the lowest trainable one)
                                 TVec n = TOps.Broadcast(Rows);
                                 TVec factor = TOps.Divide(TOps.Multiply(gamma, TOps.Load(InverseStd + c)), n);
                                 for (long i = c, end = (long)Rows * Channels; i < end; i += Channels)
