@@ -47,6 +47,15 @@ namespace ModelGen
         /// </summary>
         float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<TLabel> labels, Optimizer optimizer);
 
+        /// <summary>
+        /// Forward in training mode, the loss and backward, leaving d(loss)/d(variable) in <see cref="Gradients"/> without
+        /// updating any trainable variable (batch norm's moving averages do move). Returns the loss.
+        /// </summary>
+        float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<TLabel> labels);
+
+        /// <summary>The gradient arena, laid out as <see cref="IModel.Parameters"/>; empty before the first training step.</summary>
+        Span<float> Gradients { get; }
+
         /// <summary>Mean loss (without regularization) and accuracy over any number of samples, in inference mode.</summary>
         Evaluation Evaluate(ReadOnlySpan<float> inputs, ReadOnlySpan<TLabel> labels);
     }

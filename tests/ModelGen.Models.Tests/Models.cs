@@ -101,3 +101,19 @@ public partial class TutorialMlp;
 [Dense(10, Name = "logits")]
 [SoftmaxCrossEntropy]
 public partial class TutorialCnn;
+
+/// <summary>Dropout alone before a dense layer: the kernel gradient's zero rows count the dropped units.</summary>
+[Model(BatchSize = 1, Seed = 19)]
+[Input(2000)]
+[Dropout(0.3)]
+[Dense(1, Name = "probe", KernelInitializer = Initializer.Ones)]
+[MeanSquaredError]
+public partial class DropoutProbe;
+
+/// <summary>Batch norm on a 3-vector: its moving statistics should converge to the data's.</summary>
+[Model(BatchSize = 100, Seed = 23)]
+[Input(3)]
+[BatchNorm(Momentum = 0.9, Name = "bn")]
+[Dense(1, Name = "out")]
+[MeanSquaredError]
+public partial class BatchNormProbe;

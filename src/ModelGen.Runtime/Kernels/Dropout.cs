@@ -1,0 +1,54 @@
+// Inverted dropout: a mask of 0 or 1/keep drawn element by element from the model's generator, applied by a vector multiply.
+using System;
+
+namespace ModelGen.Kernels
+{
+    /// <summary>Dropout as in TensorFlow's <c>tf.nn.dropout</c>: kept values are scaled by <c>1 / (1 - rate)</c> at training time, so inference is the identity.</summary>
+    public static unsafe class Dropout
+    {
+        /// <summary>
+        /// <c>mask[i] = rng.NextFloat() &gt;= rate ? 1 / (1 - rate) : 0</c>, one draw per element in order (so a seed fixes
+        /// the mask), and <c>y = x * mask</c>. <paramref name="y"/> may be the same memory as <paramref name="x"/>.
+        /// </summary>
+        /// <exception cref="ArgumentException">A span's length differs from <paramref name="x"/>'s.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is outside [0, 1).</exception>
+        public static void Forward(Span<float> y, Span<float> mask, ReadOnlySpan<float> x, float rate, ref Rng rng) =>
+            Forward(y, mask, x, rate, ref rng, Simd.Best);
+
+        /// <summary><c>dx = dy * mask</c>; <paramref name="dx"/> may be the same memory as <paramref name="dy"/>.</summary>
+        /// <exception cref="ArgumentException">A span's length differs from <paramref name="mask"/>'s.</exception>
+        public static void Backward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> mask) =>
+            Backward(dx, dy, mask, Simd.Best);
+
+        internal static void Forward(Span<float> y, Span<float> mask, ReadOnlySpan<float> x, float rate, ref Rng rng, SimdWidth width)
+        {
+            if (!(rate >= 0f && rate < 1f))
+            {
+                throw new ArgumentOutOfRangeException(nameof(rate), rate, $"rate must be in [0, 1), but is {rate}.");
+            }
+            Check.Length(y.Length, x.Length, nameof(y));
+            Check.Length(mask.Length, x.Length, nameof(mask));
+            float scale = 1f / (1f - rate);
+            Rng local = rng; // a local copy lives in registers; the caller's state is written back once
+            for (int i = 0; i < mask.Length; i++)
+            {
+                mask[i] = local.NextFloat() >= rate ? scale : 0f;
+            }
+            rng = local;
+            fixed (float* py = y, pm = mask, px = x)
+            {
+                Elementwise.Multiply(width, py, px, pm, x.Length);
+            }
+        }
+
+        internal static void Backward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> mask, SimdWidth width)
+        {
+            Check.Length(dx.Length, mask.Length, nameof(dx));
+            Check.Length(dy.Length, mask.Length, nameof(dy));
+            fixed (float* pdx = dx, pdy = dy, pm = mask)
+            {
+                Elementwise.Multiply(width, pdx, pdy, pm, mask.Length);
+            }
+        }
+    }
+}

@@ -1,0 +1,476 @@
+// Row-major matrix products: C (+)= A B and C (+)= A^T B through one register-blocked core (6 rows x 2 vectors of
+// accumulators, A broadcast, B rows streamed, cache-blocked over k and n, optional bias and activation fused into the
+// store), and C (+)= A B^T as blocked dot products along the shared contiguous axis.
+using System;
+using System.Runtime.CompilerServices;
+
+namespace ModelGen.Kernels
+{
+    /// <summary>General matrix products on row-major float matrices, allocation-free.</summary>
+    public static unsafe class Gemm
+    {
+        // Rows of A per register tile: 6 x 2 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers
+        // (AVX-512 has 32, so the same tile never spills on any x64 path).
+        private const int TileRows = 6;
+
+        // Cache blocks of B: 256 rows x 512 columns = 512 KiB, resident in L2 (1 MiB per Zen 5 core) while every
+        // 6-row panel of A streams over it. 512 is a multiple of every vector width, so blocks never split a vector.
+        private const int BlockK = 256;
+        private const int BlockN = 512;
+
+        // Bytes of B rows kept hot by the dot-product form (A B^T) while all rows of A pass over them.
+        private const int DotBlockBytes = 256 * 1024;
+
+        /// <summary>
+        /// <c>C (+)= A B</c>: <paramref name="a"/> is [m x k], <paramref name="b"/> is [k x n], <paramref name="c"/> is
+        /// [m x n], all row-major. With <paramref name="accumulate"/> the product is added to C, else it replaces C.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void Multiply(Span<float> c, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int k, int n, bool accumulate) =>
+            Multiply(c, a, b, m, k, n, accumulate, Simd.Best);
+
+        /// <summary>
+        /// <c>C (+)= A B^T</c>: <paramref name="a"/> is [m x k], <paramref name="b"/> is [n x k], <paramref name="c"/> is
+        /// [m x n]. With <paramref name="accumulate"/> the product is added to C, else it replaces C.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void MultiplyTransposedB(Span<float> c, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int k, int n, bool accumulate) =>
+            MultiplyTransposedB(c, a, b, m, k, n, accumulate, Simd.Best);
+
+        /// <summary>
+        /// <c>C (+)= A^T B</c>: <paramref name="a"/> is [k x m], <paramref name="b"/> is [k x n], <paramref name="c"/> is
+        /// [m x n]. With <paramref name="accumulate"/> the product is added to C, else it replaces C.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
+        public static void MultiplyTransposedA(Span<float> c, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int k, int n, bool accumulate) =>
+            MultiplyTransposedA(c, a, b, m, k, n, accumulate, Simd.Best);
+
+        internal static void Multiply(Span<float> c, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int k, int n, bool accumulate, SimdWidth width)
+        {
+            CheckSizes(m, k, n);
+            Check.Length(c.Length, (long)m * n, nameof(c));
+            Check.Length(a.Length, (long)m * k, nameof(a));
+            Check.Length(b.Length, (long)k * n, nameof(b));
+            fixed (float* pc = c, pa = a, pb = b)
+            {
+                Product(width, pc, n, pa, k, 1, pb, n, m, k, n, null, accumulate, Activation.Linear, 0f);
+            }
+        }
+
+        internal static void MultiplyTransposedB(Span<float> c, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int k, int n, bool accumulate, SimdWidth width)
+        {
+            CheckSizes(m, k, n);
+            Check.Length(c.Length, (long)m * n, nameof(c));
+            Check.Length(a.Length, (long)m * k, nameof(a));
+            Check.Length(b.Length, (long)n * k, nameof(b));
+            fixed (float* pc = c, pa = a, pb = b)
+            {
+                ProductTransposedB(width, pc, n, pa, k, pb, k, m, k, n, accumulate);
+            }
+        }
+
+        internal static void MultiplyTransposedA(Span<float> c, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int k, int n, bool accumulate, SimdWidth width)
+        {
+            CheckSizes(m, k, n);
+            Check.Length(c.Length, (long)m * n, nameof(c));
+            Check.Length(a.Length, (long)k * m, nameof(a));
+            Check.Length(b.Length, (long)k * n, nameof(b));
+            fixed (float* pc = c, pa = a, pb = b)
+            {
+                // A^T element (i, p) is a[p * m + i]: the same core with A's strides swapped.
+                Product(width, pc, n, pa, 1, m, pb, n, m, k, n, null, accumulate, Activation.Linear, 0f);
+            }
+        }
+
+        private static void CheckSizes(int m, int k, int n)
+        {
+            Check.Positive(m, nameof(m));
+            Check.Positive(k, nameof(k));
+            Check.Positive(n, nameof(n));
+        }
+
+        /// <summary>
+        /// <c>C[i, j] = act(init[i, j] + sum_p A(i, p) B[p, j])</c> with A(i, p) at <c>a[i * aRowStride + p * aColStride]</c>,
+        /// init = C when <paramref name="accumulate"/>, else <paramref name="bias"/>[j] (or 0 when null). Columns are
+        /// split between vector widths by <see cref="Simd.Chain{TKernel}"/>; each split is an independent column range.
+        /// </summary>
+        internal static void Product(SimdWidth width, float* c, int ldc, float* a, int aRowStride, int aColStride, float* b, int ldb,
+                                     int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
+        {
+            var kernel = new ProductKernel
+            {
+                C = c, Ldc = ldc, A = a, ARowStride = aRowStride, AColStride = aColStride, B = b, Ldb = ldb,
+                M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha,
+            };
+            Simd.Chain(ref kernel, width, n);
+        }
+
+        /// <summary><c>C[i, j] (+)= sum_p a[i * lda + p] b[j * ldb + p]</c>; the k axis is split between vector widths.</summary>
+        internal static void ProductTransposedB(SimdWidth width, float* c, int ldc, float* a, int lda, float* b, int ldb,
+                                                int m, int k, int n, bool accumulate)
+        {
+            var kernel = new DotKernel { C = c, Ldc = ldc, A = a, Lda = lda, B = b, Ldb = ldb, M = m, N = n, Accumulate = accumulate };
+            Simd.Chain(ref kernel, width, k);
+        }
+
+        private struct ProductKernel : IVectorKernel
+        {
+            public float* C, A, B, Bias;
+            public int Ldc, ARowStride, AColStride, Ldb, M, K;
+            public bool Accumulate;
+            public Activation Activation;
+            public float Alpha;
+
+            public void Run<TOps, TVec>(int start, int count)
+                where TOps : struct, IVectorOps<TVec>
+                where TVec : unmanaged =>
+                ProductCore<TOps, TVec>(C + start, Ldc, A, ARowStride, AColStride, B + start, Ldb, M, K, count,
+                                        Bias == null ? null : Bias + start, Accumulate, Activation, Alpha);
+        }
+
+        private struct DotKernel : IVectorKernel
+        {
+            public float* C, A, B;
+            public int Ldc, Lda, Ldb, M, N;
+            public bool Accumulate;
+
+            // Later (narrower) parts of the k axis always add to what the earlier parts stored.
+            public void Run<TOps, TVec>(int start, int count)
+                where TOps : struct, IVectorOps<TVec>
+                where TVec : unmanaged =>
+                DotCore<TOps, TVec>(C, Ldc, A + start, Lda, B + start, Ldb, M, count, N, Accumulate || start > 0);
+        }
+
+        /// <summary>The A B core over n columns, n a multiple of <c>TOps.Count</c>.</summary>
+        private static void ProductCore<TOps, TVec>(float* c, int ldc, float* a, int ars, int acs, float* b, int ldb,
+                                                    int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            int fullRows = m - m % TileRows;
+            // Fewer rows than a tile (batch 1: a GEMV): no blocking, every row of B is streamed exactly once per row of A.
+            int blockK = fullRows == 0 ? k : BlockK;
+            int blockN = fullRows == 0 ? n : BlockN;
+            for (int j0 = 0; j0 < n; j0 += blockN)
+            {
+                int nc = Math.Min(blockN, n - j0);
+                for (int p0 = 0; p0 < k; p0 += blockK)
+                {
+                    int kc = Math.Min(blockK, k - p0);
+                    bool load = accumulate || p0 > 0;
+                    float* blockBias = load || bias == null ? null : bias + j0;
+                    Activation blockActivation = p0 + kc == k ? activation : Activation.Linear;
+                    float* blockA = a + (long)p0 * acs;
+                    float* blockB = b + (long)p0 * ldb + j0;
+                    for (int i = 0; i < fullRows; i += TileRows)
+                    {
+                        Panel<TOps, TVec>(c + (long)i * ldc + j0, ldc, blockA + (long)i * ars, ars, acs, blockB, ldb, kc, nc,
+                                          load, blockBias, blockActivation, alpha);
+                    }
+                    for (int i = fullRows; i < m; i++)
+                    {
+                        RowStream<TOps, TVec>(c + (long)i * ldc + j0, blockA + (long)i * ars, acs, blockB, ldb, kc, nc,
+                                              load, blockBias, blockActivation, alpha);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Six rows of C over nc columns: tiles of 2 vectors, then one vector if one is left.</summary>
+        private static void Panel<TOps, TVec>(float* c, int ldc, float* a, int ars, int acs, float* b, int ldb, int kc, int nc,
+                                              bool load, float* bias, Activation activation, float alpha)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            int w = TOps.Count;
+            int j = 0;
+            for (; j + 2 * w <= nc; j += 2 * w)
+            {
+                Tile6x2<TOps, TVec>(c + j, ldc, a, ars, acs, b + j, ldb, kc, load, bias == null ? null : bias + j);
+                if (activation != Activation.Linear)
+                {
+                    for (int r = 0; r < TileRows; r++)
+                    {
+                        float* row = c + (long)r * ldc + j;
+                        VectorMath.ActivateRange<TOps, TVec>(row, row, 2 * w, activation, alpha);
+                    }
+                }
+            }
+            if (j < nc)
+            {
+                Tile6x1<TOps, TVec>(c + j, ldc, a, ars, acs, b + j, ldb, kc, load, bias == null ? null : bias + j);
+                if (activation != Activation.Linear)
+                {
+                    for (int r = 0; r < TileRows; r++)
+                    {
+                        float* row = c + (long)r * ldc + j;
+                        VectorMath.ActivateRange<TOps, TVec>(row, row, w, activation, alpha);
+                    }
+                }
+            }
+        }
+
+        /// <summary>C[0..6, 0..2w) = init + A[0..6, 0..kc) B[0..kc, 0..2w), twelve accumulators in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Tile6x2<TOps, TVec>(float* c, int ldc, float* a, int ars, int acs, float* b, int ldb, int kc, bool load, float* bias)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            int w = TOps.Count;
+            float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+            TVec s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51;
+            if (load)
+            {
+                s00 = TOps.Load(c0); s01 = TOps.Load(c0 + w);
+                s10 = TOps.Load(c1); s11 = TOps.Load(c1 + w);
+                s20 = TOps.Load(c2); s21 = TOps.Load(c2 + w);
+                s30 = TOps.Load(c3); s31 = TOps.Load(c3 + w);
+                s40 = TOps.Load(c4); s41 = TOps.Load(c4 + w);
+                s50 = TOps.Load(c5); s51 = TOps.Load(c5 + w);
+            }
+            else
+            {
+                TVec b0 = bias == null ? TOps.Zero : TOps.Load(bias);
+                TVec b1 = bias == null ? TOps.Zero : TOps.Load(bias + w);
+                s00 = b0; s01 = b1; s10 = b0; s11 = b1; s20 = b0; s21 = b1;
+                s30 = b0; s31 = b1; s40 = b0; s41 = b1; s50 = b0; s51 = b1;
+            }
+
+            int r1 = ars, r2 = 2 * ars, r3 = 3 * ars, r4 = 4 * ars, r5 = 5 * ars;
+            for (int p = 0; p < kc; p++)
+            {
+                TVec b0 = TOps.Load(b);
+                TVec b1 = TOps.Load(b + w);
+                TVec av = TOps.Broadcast(a[0]);
+                s00 = TOps.MultiplyAdd(av, b0, s00); s01 = TOps.MultiplyAdd(av, b1, s01);
+                av = TOps.Broadcast(a[r1]);
+                s10 = TOps.MultiplyAdd(av, b0, s10); s11 = TOps.MultiplyAdd(av, b1, s11);
+                av = TOps.Broadcast(a[r2]);
+                s20 = TOps.MultiplyAdd(av, b0, s20); s21 = TOps.MultiplyAdd(av, b1, s21);
+                av = TOps.Broadcast(a[r3]);
+                s30 = TOps.MultiplyAdd(av, b0, s30); s31 = TOps.MultiplyAdd(av, b1, s31);
+                av = TOps.Broadcast(a[r4]);
+                s40 = TOps.MultiplyAdd(av, b0, s40); s41 = TOps.MultiplyAdd(av, b1, s41);
+                av = TOps.Broadcast(a[r5]);
+                s50 = TOps.MultiplyAdd(av, b0, s50); s51 = TOps.MultiplyAdd(av, b1, s51);
+                a += acs;
+                b += ldb;
+            }
+
+            TOps.Store(c0, s00); TOps.Store(c0 + w, s01);
+            TOps.Store(c1, s10); TOps.Store(c1 + w, s11);
+            TOps.Store(c2, s20); TOps.Store(c2 + w, s21);
+            TOps.Store(c3, s30); TOps.Store(c3 + w, s31);
+            TOps.Store(c4, s40); TOps.Store(c4 + w, s41);
+            TOps.Store(c5, s50); TOps.Store(c5 + w, s51);
+        }
+
+        /// <summary>C[0..6, 0..w) = init + A[0..6, 0..kc) B[0..kc, 0..w): the last vector of a panel.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Tile6x1<TOps, TVec>(float* c, int ldc, float* a, int ars, int acs, float* b, int ldb, int kc, bool load, float* bias)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+            TVec s0, s1, s2, s3, s4, s5;
+            if (load)
+            {
+                s0 = TOps.Load(c0); s1 = TOps.Load(c1); s2 = TOps.Load(c2);
+                s3 = TOps.Load(c3); s4 = TOps.Load(c4); s5 = TOps.Load(c5);
+            }
+            else
+            {
+                TVec b0 = bias == null ? TOps.Zero : TOps.Load(bias);
+                s0 = b0; s1 = b0; s2 = b0; s3 = b0; s4 = b0; s5 = b0;
+            }
+
+            int r1 = ars, r2 = 2 * ars, r3 = 3 * ars, r4 = 4 * ars, r5 = 5 * ars;
+            for (int p = 0; p < kc; p++)
+            {
+                TVec b0 = TOps.Load(b);
+                s0 = TOps.MultiplyAdd(TOps.Broadcast(a[0]), b0, s0);
+                s1 = TOps.MultiplyAdd(TOps.Broadcast(a[r1]), b0, s1);
+                s2 = TOps.MultiplyAdd(TOps.Broadcast(a[r2]), b0, s2);
+                s3 = TOps.MultiplyAdd(TOps.Broadcast(a[r3]), b0, s3);
+                s4 = TOps.MultiplyAdd(TOps.Broadcast(a[r4]), b0, s4);
+                s5 = TOps.MultiplyAdd(TOps.Broadcast(a[r5]), b0, s5);
+                a += acs;
+                b += ldb;
+            }
+
+            TOps.Store(c0, s0); TOps.Store(c1, s1); TOps.Store(c2, s2);
+            TOps.Store(c3, s3); TOps.Store(c4, s4); TOps.Store(c5, s5);
+        }
+
+        /// <summary>
+        /// One row of C over nc columns, streaming B four rows at a time (the GEMV shape): the C row stays in L1 and
+        /// each B row is read once, contiguously.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void RowStream<TOps, TVec>(float* c, float* a, int acs, float* b, int ldb, int kc, int nc,
+                                                  bool load, float* bias, Activation activation, float alpha)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            int w = TOps.Count;
+            if (!load)
+            {
+                for (int j = 0; j < nc; j += w)
+                {
+                    TOps.Store(c + j, bias == null ? TOps.Zero : TOps.Load(bias + j));
+                }
+            }
+
+            int p = 0;
+            for (; p + 4 <= kc; p += 4)
+            {
+                TVec a0 = TOps.Broadcast(a[0]);
+                TVec a1 = TOps.Broadcast(a[acs]);
+                TVec a2 = TOps.Broadcast(a[2 * acs]);
+                TVec a3 = TOps.Broadcast(a[3 * acs]);
+                float* b0 = b, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+                for (int j = 0; j < nc; j += w)
+                {
+                    TVec s = TOps.Load(c + j);
+                    s = TOps.MultiplyAdd(a0, TOps.Load(b0 + j), s);
+                    s = TOps.MultiplyAdd(a1, TOps.Load(b1 + j), s);
+                    s = TOps.MultiplyAdd(a2, TOps.Load(b2 + j), s);
+                    s = TOps.MultiplyAdd(a3, TOps.Load(b3 + j), s);
+                    TOps.Store(c + j, s);
+                }
+                a += 4 * acs;
+                b += 4 * (long)ldb;
+            }
+            for (; p < kc; p++)
+            {
+                TVec a0 = TOps.Broadcast(a[0]);
+                for (int j = 0; j < nc; j += w)
+                {
+                    TOps.Store(c + j, TOps.MultiplyAdd(a0, TOps.Load(b + j), TOps.Load(c + j)));
+                }
+                a += acs;
+                b += ldb;
+            }
+
+            if (activation != Activation.Linear)
+            {
+                VectorMath.ActivateRange<TOps, TVec>(c, c, nc, activation, alpha);
+            }
+        }
+
+        /// <summary>
+        /// C[i, j] = (load ? C[i, j] : 0) + dot(A row i, B row j) over k elements, k a multiple of <c>TOps.Count</c>.
+        /// B is walked in blocks of rows that fit L2 while every row of A passes over them; tiles are 4 rows of A by
+        /// 2 rows of B (8 accumulators), edges 1 by 4 and 1 by 1.
+        /// </summary>
+        private static void DotCore<TOps, TVec>(float* c, int ldc, float* a, int lda, float* b, int ldb, int m, int k, int n, bool load)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            int blockRows = Math.Max(4, (int)Math.Min(n, DotBlockBytes / (4L * k)) & ~3);
+            int fullRows = m & ~3;
+            for (int j0 = 0; j0 < n; j0 += blockRows)
+            {
+                int jEnd = Math.Min(n, j0 + blockRows);
+                for (int i = 0; i < fullRows; i += 4)
+                {
+                    int j = j0;
+                    for (; j + 2 <= jEnd; j += 2)
+                    {
+                        Dot4x2<TOps, TVec>(c + (long)i * ldc + j, ldc, a + (long)i * lda, lda, b + (long)j * ldb, ldb, k, load);
+                    }
+                    if (j < jEnd)
+                    {
+                        for (int r = 0; r < 4; r++)
+                        {
+                            float* cij = c + (long)(i + r) * ldc + j;
+                            *cij = (load ? *cij : 0f) + Dot1x1<TOps, TVec>(a + (long)(i + r) * lda, b + (long)j * ldb, k);
+                        }
+                    }
+                }
+                for (int i = fullRows; i < m; i++)
+                {
+                    float* ai = a + (long)i * lda;
+                    int j = j0;
+                    for (; j + 4 <= jEnd; j += 4)
+                    {
+                        Dot1x4<TOps, TVec>(c + (long)i * ldc + j, ai, b + (long)j * ldb, ldb, k, load);
+                    }
+                    for (; j < jEnd; j++)
+                    {
+                        float* cij = c + (long)i * ldc + j;
+                        *cij = (load ? *cij : 0f) + Dot1x1<TOps, TVec>(ai, b + (long)j * ldb, k);
+                    }
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Dot4x2<TOps, TVec>(float* c, int ldc, float* a, int lda, float* b, int ldb, int k, bool load)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            int w = TOps.Count;
+            float* a0 = a, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+            float* b0 = b, b1 = b0 + ldb;
+            TVec s00 = TOps.Zero, s01 = TOps.Zero, s10 = TOps.Zero, s11 = TOps.Zero;
+            TVec s20 = TOps.Zero, s21 = TOps.Zero, s30 = TOps.Zero, s31 = TOps.Zero;
+            for (int p = 0; p < k; p += w)
+            {
+                TVec v0 = TOps.Load(b0 + p), v1 = TOps.Load(b1 + p);
+                TVec u = TOps.Load(a0 + p);
+                s00 = TOps.MultiplyAdd(u, v0, s00); s01 = TOps.MultiplyAdd(u, v1, s01);
+                u = TOps.Load(a1 + p);
+                s10 = TOps.MultiplyAdd(u, v0, s10); s11 = TOps.MultiplyAdd(u, v1, s11);
+                u = TOps.Load(a2 + p);
+                s20 = TOps.MultiplyAdd(u, v0, s20); s21 = TOps.MultiplyAdd(u, v1, s21);
+                u = TOps.Load(a3 + p);
+                s30 = TOps.MultiplyAdd(u, v0, s30); s31 = TOps.MultiplyAdd(u, v1, s31);
+            }
+            float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+            c0[0] = (load ? c0[0] : 0f) + TOps.Sum(s00); c0[1] = (load ? c0[1] : 0f) + TOps.Sum(s01);
+            c1[0] = (load ? c1[0] : 0f) + TOps.Sum(s10); c1[1] = (load ? c1[1] : 0f) + TOps.Sum(s11);
+            c2[0] = (load ? c2[0] : 0f) + TOps.Sum(s20); c2[1] = (load ? c2[1] : 0f) + TOps.Sum(s21);
+            c3[0] = (load ? c3[0] : 0f) + TOps.Sum(s30); c3[1] = (load ? c3[1] : 0f) + TOps.Sum(s31);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Dot1x4<TOps, TVec>(float* c, float* a, float* b, int ldb, int k, bool load)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            int w = TOps.Count;
+            float* b0 = b, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+            TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+            for (int p = 0; p < k; p += w)
+            {
+                TVec u = TOps.Load(a + p);
+                s0 = TOps.MultiplyAdd(u, TOps.Load(b0 + p), s0);
+                s1 = TOps.MultiplyAdd(u, TOps.Load(b1 + p), s1);
+                s2 = TOps.MultiplyAdd(u, TOps.Load(b2 + p), s2);
+                s3 = TOps.MultiplyAdd(u, TOps.Load(b3 + p), s3);
+            }
+            c[0] = (load ? c[0] : 0f) + TOps.Sum(s0);
+            c[1] = (load ? c[1] : 0f) + TOps.Sum(s1);
+            c[2] = (load ? c[2] : 0f) + TOps.Sum(s2);
+            c[3] = (load ? c[3] : 0f) + TOps.Sum(s3);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static float Dot1x1<TOps, TVec>(float* a, float* b, int k)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            int w = TOps.Count;
+            TVec s = TOps.Zero;
+            for (int p = 0; p < k; p += w)
+            {
+                s = TOps.MultiplyAdd(TOps.Load(a + p), TOps.Load(b + p), s);
+            }
+            return TOps.Sum(s);
+        }
+    }
+}

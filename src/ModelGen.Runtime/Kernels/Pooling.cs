@@ -1,0 +1,232 @@
+// Max and average pooling in NHWC, vectorized across channels (contiguous in NHWC); each window is clipped to the
+// input once per output pixel, so padding costs nothing inside the loops.
+using System;
+
+namespace ModelGen.Kernels
+{
+    /// <summary>2D max and average pooling per channel, with TensorFlow's border behaviour.</summary>
+    public static unsafe class Pooling
+    {
+        /// <summary>
+        /// <c>y[oy, ox, c] = max</c> of the in-bounds inputs of the window; padded positions are ignored, as in TensorFlow's
+        /// <c>max_pool</c> (never a zero from the padding).
+        /// </summary>
+        /// <exception cref="ArgumentException">A span's length does not match <paramref name="g"/>, or <paramref name="g"/> is default.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
+        public static void MaxForward(Span<float> y, ReadOnlySpan<float> x, int batch, in Pool2DGeometry g) =>
+            MaxForward(y, x, batch, g, Simd.Best);
+
+        /// <summary>
+        /// Routes each output's gradient to the first maximal input of its window in row-major (ky, kx) order, summing
+        /// where windows overlap. <paramref name="dx"/> is overwritten.
+        /// </summary>
+        /// <exception cref="ArgumentException">A span's length does not match <paramref name="g"/>, or <paramref name="g"/> is default.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
+        public static void MaxBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int batch, in Pool2DGeometry g) =>
+            MaxBackward(dx, dy, x, batch, g, Simd.Best);
+
+        /// <summary>
+        /// <c>y[oy, ox, c] =</c> the mean of the in-bounds inputs of the window: the divisor counts only positions inside
+        /// the input, as TensorFlow's <c>avg_pool</c> with SAME padding.
+        /// </summary>
+        /// <exception cref="ArgumentException">A span's length does not match <paramref name="g"/>, or <paramref name="g"/> is default.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
+        public static void AvgForward(Span<float> y, ReadOnlySpan<float> x, int batch, in Pool2DGeometry g) =>
+            AvgForward(y, x, batch, g, Simd.Best);
+
+        /// <summary>
+        /// Spreads each output's gradient evenly over the in-bounds inputs of its window (divided by their count),
+        /// summing where windows overlap. <paramref name="dx"/> is overwritten.
+        /// </summary>
+        /// <exception cref="ArgumentException">A span's length does not match <paramref name="g"/>, or <paramref name="g"/> is default.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
+        public static void AvgBackward(Span<float> dx, ReadOnlySpan<float> dy, int batch, in Pool2DGeometry g) =>
+            AvgBackward(dx, dy, batch, g, Simd.Best);
+
+        internal static void MaxForward(Span<float> y, ReadOnlySpan<float> x, int batch, in Pool2DGeometry g, SimdWidth width)
+        {
+            CheckCommon(batch, g);
+            Check.Length(y.Length, (long)batch * g.OutputLength, nameof(y));
+            Check.Length(x.Length, (long)batch * g.InputLength, nameof(x));
+            fixed (float* py = y, px = x)
+            {
+                var kernel = new PoolKernel { Mode = Mode.MaxForward, Out = py, In = px, Batch = batch, G = g };
+                Simd.Chain(ref kernel, width, g.Channels);
+            }
+        }
+
+        internal static void MaxBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int batch, in Pool2DGeometry g, SimdWidth width)
+        {
+            CheckCommon(batch, g);
+            Check.Length(dx.Length, (long)batch * g.InputLength, nameof(dx));
+            Check.Length(dy.Length, (long)batch * g.OutputLength, nameof(dy));
+            Check.Length(x.Length, (long)batch * g.InputLength, nameof(x));
+            dx.Clear();
+            fixed (float* pdx = dx, pdy = dy, px = x)
+            {
+                var kernel = new PoolKernel { Mode = Mode.MaxBackward, Out = pdy, In = px, InGradient = pdx, Batch = batch, G = g };
+                Simd.Chain(ref kernel, width, g.Channels);
+            }
+        }
+
+        internal static void AvgForward(Span<float> y, ReadOnlySpan<float> x, int batch, in Pool2DGeometry g, SimdWidth width)
+        {
+            CheckCommon(batch, g);
+            Check.Length(y.Length, (long)batch * g.OutputLength, nameof(y));
+            Check.Length(x.Length, (long)batch * g.InputLength, nameof(x));
+            fixed (float* py = y, px = x)
+            {
+                var kernel = new PoolKernel { Mode = Mode.AvgForward, Out = py, In = px, Batch = batch, G = g };
+                Simd.Chain(ref kernel, width, g.Channels);
+            }
+        }
+
+        internal static void AvgBackward(Span<float> dx, ReadOnlySpan<float> dy, int batch, in Pool2DGeometry g, SimdWidth width)
+        {
+            CheckCommon(batch, g);
+            Check.Length(dx.Length, (long)batch * g.InputLength, nameof(dx));
+            Check.Length(dy.Length, (long)batch * g.OutputLength, nameof(dy));
+            dx.Clear();
+            fixed (float* pdx = dx, pdy = dy)
+            {
+                var kernel = new PoolKernel { Mode = Mode.AvgBackward, Out = pdy, InGradient = pdx, Batch = batch, G = g };
+                Simd.Chain(ref kernel, width, g.Channels);
+            }
+        }
+
+        private static void CheckCommon(int batch, in Pool2DGeometry g)
+        {
+            if (g.WindowHeight == 0)
+            {
+                throw new ArgumentException("g is a default Pool2DGeometry; construct it with the layer's sizes.", nameof(g));
+            }
+            Check.Positive(batch, nameof(batch));
+        }
+
+        private enum Mode
+        {
+            MaxForward,
+            MaxBackward,
+            AvgForward,
+            AvgBackward,
+        }
+
+        /// <summary>
+        /// One pass over every output pixel for a range of channels. <c>Out</c> is y (forward) or dy (backward),
+        /// <c>In</c> is x, <c>InGradient</c> is dx (backward, already zeroed).
+        /// </summary>
+        private struct PoolKernel : IVectorKernel
+        {
+            public Mode Mode;
+            public float* Out, In, InGradient;
+            public int Batch;
+            public Pool2DGeometry G;
+
+            public void Run<TOps, TVec>(int start, int count)
+                where TOps : struct, IVectorOps<TVec>
+                where TVec : unmanaged
+            {
+                int w = TOps.Count, channels = G.Channels, inW = G.InWidth;
+                long rowStride = (long)inW * channels;
+                for (int s = 0; s < Batch; s++)
+                {
+                    long inBase = (long)s * G.InputLength + start;
+                    float* outPixel = Out + (long)s * G.OutputLength + start;
+                    for (int oy = 0; oy < G.OutHeight; oy++)
+                    {
+                        int iy0 = oy * G.StrideH - G.PadTop;
+                        int ky0 = Math.Max(0, -iy0), ky1 = Math.Min(G.WindowHeight, G.InHeight - iy0);
+                        for (int ox = 0; ox < G.OutWidth; ox++, outPixel += channels)
+                        {
+                            int ix0 = ox * G.StrideW - G.PadLeft;
+                            int kx0 = Math.Max(0, -ix0), kx1 = Math.Min(G.WindowWidth, inW - ix0);
+                            // First in-bounds input of the window; the window is [ky0, ky1) x [kx0, kx1) from there.
+                            long first = inBase + ((long)(iy0 + ky0) * inW + ix0 + kx0) * channels;
+                            int rows = ky1 - ky0, cols = kx1 - kx0;
+                            switch (Mode)
+                            {
+                                case Mode.MaxForward:
+                                    for (int c = 0; c < count; c += w)
+                                    {
+                                        TOps.Store(outPixel + c, WindowMax<TOps, TVec>(In + first + c, rows, cols, rowStride, channels));
+                                    }
+                                    break;
+                                case Mode.MaxBackward:
+                                    for (int c = 0; c < count; c += w)
+                                    {
+                                        float* window = In + first + c;
+                                        TVec max = WindowMax<TOps, TVec>(window, rows, cols, rowStride, channels);
+                                        TVec gradient = TOps.Load(outPixel + c);
+                                        TVec routed = TOps.Zero; // lanes whose maximum has been found already
+                                        float* target = InGradient + first + c;
+                                        for (int ky = 0; ky < rows; ky++)
+                                        {
+                                            for (int kx = 0; kx < cols; kx++)
+                                            {
+                                                long offset = ky * rowStride + (long)kx * channels;
+                                                TVec hit = TOps.AndNot(TOps.Equal(TOps.Load(window + offset), max), routed);
+                                                TOps.Store(target + offset, TOps.Add(TOps.Load(target + offset), TOps.And(hit, gradient)));
+                                                routed = TOps.Or(routed, hit);
+                                            }
+                                        }
+                                    }
+                                    break;
+                                case Mode.AvgForward:
+                                    {
+                                        TVec scale = TOps.Broadcast(1f / (rows * cols));
+                                        for (int c = 0; c < count; c += w)
+                                        {
+                                            float* window = In + first + c;
+                                            TVec sum = TOps.Zero;
+                                            for (int ky = 0; ky < rows; ky++)
+                                            {
+                                                for (int kx = 0; kx < cols; kx++)
+                                                {
+                                                    sum = TOps.Add(sum, TOps.Load(window + ky * rowStride + (long)kx * channels));
+                                                }
+                                            }
+                                            TOps.Store(outPixel + c, TOps.Multiply(sum, scale));
+                                        }
+                                        break;
+                                    }
+                                default:
+                                    {
+                                        TVec scale = TOps.Broadcast(1f / (rows * cols));
+                                        for (int c = 0; c < count; c += w)
+                                        {
+                                            TVec share = TOps.Multiply(TOps.Load(outPixel + c), scale);
+                                            float* target = InGradient + first + c;
+                                            for (int ky = 0; ky < rows; ky++)
+                                            {
+                                                for (int kx = 0; kx < cols; kx++)
+                                                {
+                                                    float* t = target + ky * rowStride + (long)kx * channels;
+                                                    TOps.Store(t, TOps.Add(TOps.Load(t), share));
+                                                }
+                                            }
+                                        }
+                                        break;
+                                    }
+                            }
+                        }
+                    }
+                }
+            }
+
+            private static TVec WindowMax<TOps, TVec>(float* window, int rows, int cols, long rowStride, int channels)
+                where TOps : struct, IVectorOps<TVec>
+                where TVec : unmanaged
+            {
+                TVec max = TOps.Load(window);
+                for (int ky = 0; ky < rows; ky++)
+                {
+                    for (int kx = 0; kx < cols; kx++)
+                    {
+                        max = TOps.Max(max, TOps.Load(window + ky * rowStride + (long)kx * channels));
+                    }
+                }
+                return max;
+            }
+        }
+    }
+}
