@@ -15,7 +15,7 @@ namespace ModelGen.Samples
     /// <summary>The values of the common options.</summary>
     internal sealed record SampleSettings(string? DataDirectory, int Epochs, int Seed, int? Limit, string? SavePath, string? CsvPath);
 
-    /// <summary>The data a sample trains on: TensorFlow's 55,000 / 5,000 / 10,000 MNIST split, or synthetic digits.</summary>
+    /// <summary>The data a sample trains on: TensorFlow's 55,000 train / 5,000 validation / 10,000 test MNIST split, or synthetic digits.</summary>
     internal sealed record SampleData(Dataset Train, Dataset Validation, Dataset Test, string Description, bool Synthetic);
 
     /// <summary>The figure a sample is compared with: the tutorial, its test accuracy (NaN: none published), and how long it trained.</summary>
@@ -51,8 +51,8 @@ namespace ModelGen.Samples
         private const int SyntheticTrain = 12_000, SyntheticValidation = 1_000, SyntheticTest = 2_000;
 
         /// <summary>
-        /// MNIST split as TensorFlow 1.x's <c>read_data_sets</c> does (the first 55,000 training images to train, the last
-        /// 5,000 to validate, the 10,000 test images to test); when the files are missing, says where it looked and what to
+        /// MNIST split as TensorFlow 1.x's <c>read_data_sets</c> does (the first 5,000 training images to validate, the other
+        /// 55,000 to train, the 10,000 test images to test); when the files are missing, says where it looked and what to
         /// put there, and generates synthetic digits instead, so the command always runs.
         /// </summary>
         public static SampleData LoadData(SampleSettings settings)
@@ -62,12 +62,14 @@ namespace ModelGen.Samples
             {
                 var watch = Stopwatch.StartNew();
                 (Dataset train, Dataset test) = Mnist.Load(settings.DataDirectory);
-                (Dataset first, Dataset validation) = train.Split(55_000);
-                data = new SampleData(first, validation, test, $"MNIST from {Mnist.FindDirectory(settings.DataDirectory)} (loaded in {watch.Elapsed.TotalSeconds:F1} s)", false);
+                // TensorFlow's read_data_sets validates on the first 5,000 training images and trains on the other 55,000.
+                (Dataset validation, Dataset rest) = train.Split(5_000);
+                data = new SampleData(rest, validation, test, $"MNIST from {Mnist.FindDirectory(settings.DataDirectory)} (loaded in {watch.Elapsed.TotalSeconds:F1} s)", false);
             }
             catch (FileNotFoundException e)
             {
                 Say(e.Message);
+                Say("In these apps, --data DIR names the folder.");
                 Say($"Training on {SyntheticTrain:N0} synthetic digits instead (SyntheticDigits: MNIST-shaped, but not MNIST, so the tutorial's figure does not apply).");
                 (Dataset train, Dataset validation) = SyntheticDigits.Generate(SyntheticTrain, seed: 1).Split(SyntheticTrain - SyntheticValidation);
                 data = new SampleData(train, validation, SyntheticDigits.Generate(SyntheticTest, seed: 2), "synthetic digits", true);

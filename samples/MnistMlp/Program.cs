@@ -8,7 +8,7 @@ command.Root.SetAction(result =>
     SampleSettings settings = command.Read(result);
     SampleData data = SampleHost.LoadData(settings);
     return SampleHost.Train(new MnistMlp(), new Adam(1e-3), settings, data,
-        new Tutorial("the target for this MLP in TensorFlow tutorials", 0.975, "10 epochs of batches of 128"));
+        new Tutorial("the target set for this MLP", 0.975, "10 epochs of batches of 128"));
 });
 return SampleHost.Run(command.Root, args);
 
