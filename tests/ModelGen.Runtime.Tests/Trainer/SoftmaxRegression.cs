@@ -7,7 +7,7 @@ namespace ModelGen.Runtime.Tests.Trainers
 {
     /// <summary>
     /// Softmax regression with W [inputs, classes] and b [classes] in one arena, zero-initialized; TrainStep computes the
-    /// mean cross-entropy gradient and calls the optimizer as generated models do. Allocates nothing after construction.
+    /// mean cross-entropy gradient (ComputeGradients) and calls the optimizer, as generated models do. Allocates nothing after construction.
     /// </summary>
     internal sealed class SoftmaxRegression : ITrainableModel<int>
     {
@@ -56,6 +56,16 @@ namespace ModelGen.Runtime.Tests.Trainers
             int n = Count(inputs, labels, BatchSize);
             if (Steps < batchSizes.Length) batchSizes[Steps] = n;
             Steps++;
+            float loss = ComputeGradients(inputs, labels);
+            optimizer.Apply(parameters, gradients, trainable);
+            return Steps == NaNAtStep ? float.NaN : loss;
+        }
+
+        public Span<float> Gradients => gradients;
+
+        public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels)
+        {
+            int n = Count(inputs, labels, BatchSize);
             int d = InputLength, k = OutputLength;
             Span<float> p = probabilities.AsSpan(0, n * k);
             Logits(inputs, p, n);
@@ -74,8 +84,7 @@ namespace ModelGen.Runtime.Tests.Trainers
                     gradients[d * k + c] += delta;
                 }
             }
-            optimizer.Apply(parameters, gradients, trainable);
-            return Steps == NaNAtStep ? float.NaN : (float)(loss / n);
+            return (float)(loss / n);
         }
 
         public Evaluation Evaluate(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels)
