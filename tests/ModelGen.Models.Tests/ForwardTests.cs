@@ -106,6 +106,7 @@ public class ForwardTests
         var m = new ActivationNet();
         Check(m, x =>
         {
+            x = Conv2D(x, Var(m, "first/kernel"), Var(m, "first/bias"), 1, 1, 4, 1, 1, same: false, Linear);
             x = Map(x, Relu);
             x = Map(x, Tanh);
             x = Map(x, Sigmoid);

@@ -53,6 +53,7 @@ public partial class NormNet;
 /// <summary>Every stand-alone activation layer, softmax over channels included.</summary>
 [Model(BatchSize = 2, Seed = 13)]
 [Input(3, 3, 4)]
+[Conv2D(1, 1, 4, Name = "first")]
 [Relu]
 [Tanh]
 [Sigmoid]

@@ -196,3 +196,46 @@ public class TrainingTests
         Assert.True(evaluation.Loss > 0);
     }
 }
+
+public class FreezingTests
+{
+    [Fact]
+    public void FreezeByPattern_KeepsMatchingVariablesBitwise_AndStopsBackwardAboveThem()
+    {
+        var model = new DenseNet();
+        Assert.Equal(6, model.Trainable.Freeze("d[123]/.*"));
+        float[] before = model.Parameters.ToArray();
+        float[] inputs = TestUtil.Random(4 * DenseNet.InputLength, 80);
+        var adam = new Adam(0.01);
+        for (int i = 0; i < 5; i++) model.TrainStep(inputs, new[] { 0, 1, 2, 0 }, adam);
+        VariableInfo d4 = TestUtil.Info(model, "d4/kernel");
+        Assert.Equal(before.AsSpan(0, d4.Offset).ToArray(), model.Parameters.Slice(0, d4.Offset).ToArray());
+        Assert.False(model.Parameters.Slice(d4.Offset).SequenceEqual(before.AsSpan(d4.Offset)));
+        Assert.True(model.Gradients.Slice(0, d4.Offset).IndexOfAnyExcept(0f) < 0, "no gradient below the lowest trainable layer");
+        Assert.False(model.Trainable.IsTrainable("d2/bias"));
+
+        model.Trainable.Unfreeze(".*");
+        model.TrainStep(inputs, new[] { 0, 1, 2, 0 }, adam);
+        Assert.False(model.Parameters.Slice(0, d4.Offset).SequenceEqual(before.AsSpan(0, d4.Offset)));
+    }
+
+    [Fact]
+    public void FreezeMiddleLayer_GradientsBelowStillMatchTheUnfrozenOnes()
+    {
+        var frozen = new ConvNet();
+        var plain = new ConvNet();
+        float[] inputs = TestUtil.Random(3 * ConvNet.InputLength, 81);
+        frozen.Trainable.Freeze("conv2/.*");
+        frozen.ComputeGradients(inputs, new[] { 0, 1, 2 });
+        plain.ComputeGradients(inputs, new[] { 0, 1, 2 });
+        VariableInfo conv1 = TestUtil.Info(plain, "conv1/bias");
+        Assert.Equal(plain.Gradients.Slice(0, conv1.Offset + conv1.Length).ToArray(), frozen.Gradients.Slice(0, conv1.Offset + conv1.Length).ToArray());
+    }
+
+    [Fact]
+    public void FreezeWithNoMatch_ThrowsListingTheVariables()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new DenseNet().Trainable.Freeze("conv.*"));
+        Assert.Contains("d1/kernel", e.Message);
+    }
+}

@@ -161,6 +161,7 @@ internal static partial class ModelEmitter
             w.Line("private global::ModelGen.AlignedBuffer? _gradients;   // same layout as _parameters");
             w.Line("private global::ModelGen.AlignedBuffer? _deltas;      // same layout as _activations: d(loss)/d(output) per layer");
             w.Line("private global::ModelGen.AlignedBuffer? _caches;      // dropout masks, batch norm normalized inputs and 1/std");
+            w.Line("private readonly global::ModelGen.TrainableSet _trainable = new(s_variables, s_variableLayers);");
         }
         w.Line("private global::ModelGen.Rng _rng;");
         w.Line();
@@ -223,11 +224,8 @@ internal static partial class ModelEmitter
             w.Line($"new(\"{v.Name}\", new[] {{ {string.Join(", ", v.Shape)} }}, {v.Offset}, global::ModelGen.VariableKind.{v.Kind}, {(v.Trainable ? "true" : "false")}),");
         w.CloseBlock(";");
         w.Line();
-        w.Line("/// <summary>The ranges of the parameter arena that training updates (trainable variables; adjacent ones merged).</summary>");
-        w.OpenBlock("private static readonly global::ModelGen.ParameterRange[] s_trainable =");
-        foreach (RangePlan r in plan.TrainableRanges)
-            w.Line($"new({r.Offset}, {r.Length}),");
-        w.CloseBlock(";");
+        w.Line("/// <summary>The layer index (from 1) of each variable, for freezing at run time.</summary>");
+        w.Line($"private static readonly int[] s_variableLayers = {{ {string.Join(", ", plan.Variables.Select(v => CodeWriter.Int(v.Layer)))} }};");
         w.Line();
     }
 

@@ -30,7 +30,7 @@ internal static partial class ModelEmitter
         {
             w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
             w.Line("float loss = ComputeGradients(inputs, labels);");
-            w.Line("optimizer.Apply(_parameters.Span, _gradients!.Span, s_trainable);");
+            w.Line("optimizer.Apply(_parameters.Span, _gradients!.Span, _trainable.Ranges);");
             w.Line("return loss;");
         }
         w.Line();
@@ -59,6 +59,12 @@ internal static partial class ModelEmitter
         }
         w.Line();
 
+        w.Line("/// <summary>");
+        w.Line("/// Which variables training updates: those declared trainable, minus those frozen at run time with");
+        w.Line("/// <c>Trainable.Freeze(\"conv.*\")</c>. The backward pass stops at the lowest layer with a variable to update.");
+        w.Line("/// </summary>");
+        w.Line("public global::ModelGen.TrainableSet Trainable => _trainable;");
+        w.Line();
         w.Line("/// <summary>The gradient arena, same layout as <see cref=\"Parameters\"/>, as the last training step or <see cref=\"ComputeGradients\"/> left it (empty before the first).</summary>");
         w.Line("public global::System.Span<float> Gradients => _gradients is null ? default : _gradients.Span;");
         w.Line();
@@ -142,11 +148,14 @@ internal static partial class ModelEmitter
             w.Line("var c = _caches!.Span;");
             w.Line("var d = _deltas!.Span;");
             w.Line("var g = _gradients!.Span;");
+            w.Line("int lowest = _trainable.LowestLayer;  // raised by Trainable.Freeze");
             for (int i = plan.Layers.Count - 1; i >= 0; i--)
             {
                 LayerPlan layer = plan.Layers[i];
-                if (layer.Info.Spec.Index < lowest) break;
-                WriteLayerBackward(w, layer, plan, needInputDelta: layer.Info.Spec.Index > lowest && layer.InputOffset >= 0);
+                int index = layer.Info.Spec.Index;
+                if (index < lowest) break;
+                if (index > lowest || layer.HasVariables) w.Line($"if (lowest > {index}) return;");
+                WriteLayerBackward(w, layer, plan, needInputDelta: index > lowest && layer.InputOffset >= 0);
             }
         }
         w.Line();
@@ -159,7 +168,10 @@ internal static partial class ModelEmitter
         string x = Buffer("a", layer.InputOffset, layer.InputLength);
         string y = Buffer("a", layer.OutputOffset, layer.OutputLength);
         string dy = Buffer("d", layer.OutputOffset, layer.OutputLength);
-        string dx = needInputDelta ? Buffer("d", layer.InputOffset, layer.InputLength) : $"{Span}.Empty";
+        // A layer with variables may be the lowest trainable one after a run-time Freeze: then it needs no input delta.
+        string dx = !needInputDelta ? $"{Span}.Empty"
+            : layer.HasVariables ? $"(lowest < {spec.Index} ? {Buffer("d", layer.InputOffset, layer.InputLength)} : {Span}.Empty)"
+            : Buffer("d", layer.InputOffset, layer.InputLength);
         int rowsPerSample = (int)(info.Output.Length / info.Output.Channels);
         string rows = rowsPerSample == 1 ? "n" : $"n * {rowsPerSample}";
         string Grad(int offset) => offset < 0 ? $"{Span}.Empty" : VariableSlice("g", offset, plan);

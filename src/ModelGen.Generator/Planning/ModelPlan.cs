@@ -7,6 +7,7 @@ namespace ModelGen.Generator.Planning;
 /// <summary>One variable in the parameter arena, with how to initialize it.</summary>
 internal sealed record VariablePlan(
     string Name,
+    int Layer,
     string Accessor,
     EquatableArray<int> Shape,
     int Offset,
@@ -55,7 +56,6 @@ internal sealed record ModelPlan(
     Shape Output,
     EquatableArray<LayerPlan> Layers,
     EquatableArray<VariablePlan> Variables,
-    EquatableArray<RangePlan> TrainableRanges,
     int ParameterCount,
     int ParameterArenaLength,
     int ActivationArenaLength,
@@ -64,6 +64,3 @@ internal sealed record ModelPlan(
     int LowestTrainableLayer,
     int FinalOutputOffset,
     int FinalInferenceOffset);
-
-/// <summary>A range of the parameter arena the optimizer updates.</summary>
-internal sealed record RangePlan(int Offset, int Length);

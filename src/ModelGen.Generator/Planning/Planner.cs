@@ -30,7 +30,7 @@ internal static class Planner
             foreach (int d in shape) length = checked(length * d);
             int offset = parameterEnd;
             string name = layer.Name + "/" + suffix;
-            variables.Add(new VariablePlan(name, Accessor(name), new EquatableArray<int>(shape), offset, length, kind, trainable, init, value, fanIn, fanOut, l1, l2));
+            variables.Add(new VariablePlan(name, layer.Spec.Index, Accessor(name), new EquatableArray<int>(shape), offset, length, kind, trainable, init, value, fanIn, fanOut, l1, l2));
             parameterEnd = Align((long)offset + length);
             parameterCount += length;
             if (trainable) lowestTrainable = Math.Min(lowestTrainable, layer.Spec.Index);
@@ -109,19 +109,6 @@ internal static class Planner
             inferenceInput = inferenceOutput;
         }
 
-        // Adjacent trainable variables merge into one range (the alignment gaps between them hold zeros and get zero gradients).
-        var ranges = new List<RangePlan>();
-        foreach (VariablePlan v in variables)
-        {
-            if (!v.Trainable) continue;
-            if (ranges.Count > 0 && Align((long)ranges[ranges.Count - 1].Offset + ranges[ranges.Count - 1].Length) == v.Offset)
-            {
-                RangePlan last = ranges[ranges.Count - 1];
-                ranges[ranges.Count - 1] = new RangePlan(last.Offset, v.Offset + v.Length - last.Offset);
-            }
-            else ranges.Add(new RangePlan(v.Offset, v.Length));
-        }
-
         Shape outputShape = shapes.Layers.Count == 0 ? shapes.Input : shapes.Layers[shapes.Layers.Count - 1].Output;
         return new ModelPlan(
             spec,
@@ -129,7 +116,6 @@ internal static class Planner
             outputShape,
             layers.ToEquatableArray(),
             variables.ToEquatableArray(),
-            ranges.ToEquatableArray(),
             parameterCount,
             Math.Max(parameterEnd, Alignment),
             Math.Max(activationEnd, Alignment),
