@@ -160,7 +160,16 @@ namespace ModelGen.Kernels
                         Clear(dst, kx0 * inC);
                         int run = (kx1 - kx0) * inC;
                         float* src = x + ((long)iy * inW + ix0 + kx0) * inC;
-                        Buffer.MemoryCopy(src, dst + kx0 * inC, (long)run * sizeof(float), (long)run * sizeof(float));
+                        float* target = dst + kx0 * inC;
+                        if (run <= 16)
+                        {
+                            // Few channels (a first layer: inC = 1 or 3): a call per 5 floats would cost more than the copy.
+                            for (int i = 0; i < run; i++) target[i] = src[i];
+                        }
+                        else
+                        {
+                            Buffer.MemoryCopy(src, target, (long)run * sizeof(float), (long)run * sizeof(float));
+                        }
                         Clear(dst + kx1 * inC, (kw - kx1) * inC);
                     }
                 }
@@ -197,7 +206,11 @@ namespace ModelGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Clear(float* p, int count)
         {
-            if (count > 0)
+            if (count <= 16)
+            {
+                for (int i = 0; i < count; i++) p[i] = 0f;
+            }
+            else
             {
                 Unsafe.InitBlockUnaligned(p, 0, (uint)count * sizeof(float));
             }

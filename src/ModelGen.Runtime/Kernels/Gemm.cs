@@ -212,6 +212,8 @@ namespace ModelGen.Kernels
                 bool load = accumulate || p0 > 0;
                 float* blockBias = load ? null : bias;
                 Activation blockActivation = p0 + kc == k ? activation : Activation.Linear;
+                Activation fused = IsRectifier(blockActivation) ? blockActivation : Activation.Linear;
+                Activation afterwards = fused == Activation.Linear ? blockActivation : Activation.Linear;
                 float* blockA = a + (long)p0 * acs;
                 for (int j = 0; j < n; j += 2 * w)
                 {
@@ -221,13 +223,13 @@ namespace ModelGen.Kernels
                     for (int i = 0; i < fullRows; i += TileRows)
                     {
                         float* tile = c + (long)i * ldc + j;
-                        Tile<TOps, TVec>(strip, tile, ldc, blockA + (long)i * ars, fullOffsets, acs, packed, kc, load, stripBias);
-                        if (blockActivation != Activation.Linear)
+                        Tile<TOps, TVec>(strip, tile, ldc, blockA + (long)i * ars, fullOffsets, acs, packed, kc, load, stripBias, fused, alpha);
+                        if (afterwards != Activation.Linear)
                         {
                             for (int r = 0; r < TileRows; r++)
                             {
                                 float* row = tile + (long)r * ldc;
-                                VectorMath.ActivateRange<TOps, TVec>(row, row, strip, blockActivation, alpha);
+                                VectorMath.ActivateRange<TOps, TVec>(row, row, strip, afterwards, alpha);
                             }
                         }
                     }
@@ -239,10 +241,10 @@ namespace ModelGen.Kernels
                         {
                             for (int r = 0; r < TileRows; r++) Copy<TOps, TVec>(spare + r * strip, tile + (long)Math.Min(r, rows - 1) * ldc, strip);
                         }
-                        Tile<TOps, TVec>(strip, spare, strip, blockA + (long)fullRows * ars, spareOffsets, acs, packed, kc, load, stripBias);
+                        Tile<TOps, TVec>(strip, spare, strip, blockA + (long)fullRows * ars, spareOffsets, acs, packed, kc, load, stripBias, fused, alpha);
                         for (int r = 0; r < rows; r++)
                         {
-                            VectorMath.ActivateRange<TOps, TVec>(tile + (long)r * ldc, spare + r * strip, strip, blockActivation, alpha);
+                            VectorMath.ActivateRange<TOps, TVec>(tile + (long)r * ldc, spare + r * strip, strip, afterwards, alpha);
                         }
                     }
                 }
@@ -253,19 +255,30 @@ namespace ModelGen.Kernels
         private const int MaxVector = 16;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Tile<TOps, TVec>(int strip, float* c, int ldc, float* a, RowOffsets rows, int acs, float* packed, int kc, bool load, float* bias)
+        private static void Tile<TOps, TVec>(int strip, float* c, int ldc, float* a, RowOffsets rows, int acs, float* packed, int kc, bool load, float* bias,
+                                             Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
         {
             if (strip == 2 * TOps.Count)
             {
-                Tile6x2<TOps, TVec>(c, ldc, a, rows, acs, packed, strip, kc, load, bias);
+                Tile6x2<TOps, TVec>(c, ldc, a, rows, acs, packed, strip, kc, load, bias, fused, alpha);
             }
             else
             {
-                Tile6x1<TOps, TVec>(c, ldc, a, rows, acs, packed, strip, kc, load, bias);
+                Tile6x1<TOps, TVec>(c, ldc, a, rows, acs, packed, strip, kc, load, bias, fused, alpha);
             }
         }
+
+        /// <summary>Relu (slope 0) or LeakyRelu in registers: <c>v &gt; 0 ? v : slope * v</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TVec Rectify<TOps, TVec>(TVec v, TVec slope)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged =>
+            TOps.Select(TOps.GreaterThan(v, TOps.Zero), v, TOps.Multiply(v, slope));
+
+        /// <summary>Relu and LeakyRelu are applied in the tile's registers; the others by a pass over the stored rows.</summary>
+        private static bool IsRectifier(Activation activation) => activation is Activation.Relu or Activation.LeakyRelu;
 
         /// <summary>packed[p * strip + jj] = B(p, jj) for p &lt; kc, jj &lt; strip.</summary>
         private static void Pack<TOps, TVec>(float* packed, float* b, int brs, int bcs, int kc, int strip)
@@ -298,7 +311,8 @@ namespace ModelGen.Kernels
 
         /// <summary>C[0..6, 0..2w) = init + A[0..6, 0..kc) B[0..kc, 0..2w), twelve accumulators in registers.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile6x2<TOps, TVec>(float* c, int ldc, float* a, RowOffsets rows, int acs, float* b, int ldb, int kc, bool load, float* bias)
+        private static void Tile6x2<TOps, TVec>(float* c, int ldc, float* a, RowOffsets rows, int acs, float* b, int ldb, int kc, bool load, float* bias,
+                                                Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
         {
@@ -343,6 +357,17 @@ namespace ModelGen.Kernels
                 b += ldb;
             }
 
+            if (fused != Activation.Linear)
+            {
+                TVec slope = TOps.Broadcast(fused == Activation.Relu ? 0f : alpha);
+                s00 = Rectify<TOps, TVec>(s00, slope); s01 = Rectify<TOps, TVec>(s01, slope);
+                s10 = Rectify<TOps, TVec>(s10, slope); s11 = Rectify<TOps, TVec>(s11, slope);
+                s20 = Rectify<TOps, TVec>(s20, slope); s21 = Rectify<TOps, TVec>(s21, slope);
+                s30 = Rectify<TOps, TVec>(s30, slope); s31 = Rectify<TOps, TVec>(s31, slope);
+                s40 = Rectify<TOps, TVec>(s40, slope); s41 = Rectify<TOps, TVec>(s41, slope);
+                s50 = Rectify<TOps, TVec>(s50, slope); s51 = Rectify<TOps, TVec>(s51, slope);
+            }
+
             TOps.Store(c0, s00); TOps.Store(c0 + w, s01);
             TOps.Store(c1, s10); TOps.Store(c1 + w, s11);
             TOps.Store(c2, s20); TOps.Store(c2 + w, s21);
@@ -353,7 +378,8 @@ namespace ModelGen.Kernels
 
         /// <summary>C[0..6, 0..w) = init + A[0..6, 0..kc) B[0..kc, 0..w): the last vector of a panel.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile6x1<TOps, TVec>(float* c, int ldc, float* a, RowOffsets rows, int acs, float* b, int ldb, int kc, bool load, float* bias)
+        private static void Tile6x1<TOps, TVec>(float* c, int ldc, float* a, RowOffsets rows, int acs, float* b, int ldb, int kc, bool load, float* bias,
+                                                Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
         {
@@ -382,6 +408,13 @@ namespace ModelGen.Kernels
                 s5 = TOps.MultiplyAdd(TOps.Broadcast(a[r5]), b0, s5);
                 a += acs;
                 b += ldb;
+            }
+
+            if (fused != Activation.Linear)
+            {
+                TVec slope = TOps.Broadcast(fused == Activation.Relu ? 0f : alpha);
+                s0 = Rectify<TOps, TVec>(s0, slope); s1 = Rectify<TOps, TVec>(s1, slope); s2 = Rectify<TOps, TVec>(s2, slope);
+                s3 = Rectify<TOps, TVec>(s3, slope); s4 = Rectify<TOps, TVec>(s4, slope); s5 = Rectify<TOps, TVec>(s5, slope);
             }
 
             TOps.Store(c0, s0); TOps.Store(c1, s1); TOps.Store(c2, s2);
