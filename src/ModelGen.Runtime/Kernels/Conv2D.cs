@@ -13,7 +13,8 @@ namespace ModelGen.Kernels
         /// <c>y = act(conv(x, kernel) + bias)</c> for <paramref name="batch"/> samples of <paramref name="g"/>'s shapes.
         /// <paramref name="columns"/> is scratch of at least <see cref="Conv2DGeometry.ColumnsLength"/> floats, reused per
         /// sample. An empty <paramref name="bias"/> means no bias; <paramref name="alpha"/> is the LeakyRelu slope or Elu scale.
-        /// Out-of-range input positions are zeros (TensorFlow's SAME padding).
+        /// Out-of-range input positions are zeros (TensorFlow's SAME padding). <paramref name="y"/> must not overlap
+        /// <paramref name="x"/> or <paramref name="columns"/>.
         /// </summary>
         /// <exception cref="ArgumentException">A span's length does not match <paramref name="g"/>, <paramref name="g"/> is
         /// default, or <paramref name="activation"/> is Softmax.</exception>

@@ -270,12 +270,15 @@ namespace ModelGen.Kernels
             }
         }
 
-        /// <summary>Relu (slope 0) or LeakyRelu in registers: <c>v &gt; 0 ? v : slope * v</c>.</summary>
+        /// <summary>
+        /// Relu (as <c>max(v, 0)</c>, so that <c>-inf</c> gives 0 rather than <c>0 * -inf</c> = NaN) or LeakyRelu
+        /// (<c>v &gt; 0 ? v : slope * v</c>) in registers.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static TVec Rectify<TOps, TVec>(TVec v, TVec slope)
+        private static TVec Rectify<TOps, TVec>(TVec v, TVec slope, bool relu)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged =>
-            TOps.Select(TOps.GreaterThan(v, TOps.Zero), v, TOps.Multiply(v, slope));
+            relu ? TOps.Max(v, TOps.Zero) : TOps.Select(TOps.GreaterThan(v, TOps.Zero), v, TOps.Multiply(v, slope));
 
         /// <summary>Relu and LeakyRelu are applied in the tile's registers; the others by a pass over the stored rows.</summary>
         private static bool IsRectifier(Activation activation) => activation is Activation.Relu or Activation.LeakyRelu;
@@ -359,13 +362,14 @@ namespace ModelGen.Kernels
 
             if (fused != Activation.Linear)
             {
-                TVec slope = TOps.Broadcast(fused == Activation.Relu ? 0f : alpha);
-                s00 = Rectify<TOps, TVec>(s00, slope); s01 = Rectify<TOps, TVec>(s01, slope);
-                s10 = Rectify<TOps, TVec>(s10, slope); s11 = Rectify<TOps, TVec>(s11, slope);
-                s20 = Rectify<TOps, TVec>(s20, slope); s21 = Rectify<TOps, TVec>(s21, slope);
-                s30 = Rectify<TOps, TVec>(s30, slope); s31 = Rectify<TOps, TVec>(s31, slope);
-                s40 = Rectify<TOps, TVec>(s40, slope); s41 = Rectify<TOps, TVec>(s41, slope);
-                s50 = Rectify<TOps, TVec>(s50, slope); s51 = Rectify<TOps, TVec>(s51, slope);
+                bool relu = fused == Activation.Relu;
+                TVec slope = TOps.Broadcast(alpha);
+                s00 = Rectify<TOps, TVec>(s00, slope, relu); s01 = Rectify<TOps, TVec>(s01, slope, relu);
+                s10 = Rectify<TOps, TVec>(s10, slope, relu); s11 = Rectify<TOps, TVec>(s11, slope, relu);
+                s20 = Rectify<TOps, TVec>(s20, slope, relu); s21 = Rectify<TOps, TVec>(s21, slope, relu);
+                s30 = Rectify<TOps, TVec>(s30, slope, relu); s31 = Rectify<TOps, TVec>(s31, slope, relu);
+                s40 = Rectify<TOps, TVec>(s40, slope, relu); s41 = Rectify<TOps, TVec>(s41, slope, relu);
+                s50 = Rectify<TOps, TVec>(s50, slope, relu); s51 = Rectify<TOps, TVec>(s51, slope, relu);
             }
 
             TOps.Store(c0, s00); TOps.Store(c0 + w, s01);
@@ -412,9 +416,10 @@ namespace ModelGen.Kernels
 
             if (fused != Activation.Linear)
             {
-                TVec slope = TOps.Broadcast(fused == Activation.Relu ? 0f : alpha);
-                s0 = Rectify<TOps, TVec>(s0, slope); s1 = Rectify<TOps, TVec>(s1, slope); s2 = Rectify<TOps, TVec>(s2, slope);
-                s3 = Rectify<TOps, TVec>(s3, slope); s4 = Rectify<TOps, TVec>(s4, slope); s5 = Rectify<TOps, TVec>(s5, slope);
+                bool relu = fused == Activation.Relu;
+                TVec slope = TOps.Broadcast(alpha);
+                s0 = Rectify<TOps, TVec>(s0, slope, relu); s1 = Rectify<TOps, TVec>(s1, slope, relu); s2 = Rectify<TOps, TVec>(s2, slope, relu);
+                s3 = Rectify<TOps, TVec>(s3, slope, relu); s4 = Rectify<TOps, TVec>(s4, slope, relu); s5 = Rectify<TOps, TVec>(s5, slope, relu);
             }
 
             TOps.Store(c0, s0); TOps.Store(c1, s1); TOps.Store(c2, s2);

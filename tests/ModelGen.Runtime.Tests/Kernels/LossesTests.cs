@@ -74,6 +74,16 @@ namespace ModelGen.Runtime.Tests.Kernels
         }
 
         [Fact]
+        public void CrossEntropy_WithGradientOverTheLogits_GivesTheSameLossAndGradient()
+        {
+            float[] logits = Random(3 * 7, 71, -4f, 4f), inPlace = (float[])logits.Clone(), d = new float[logits.Length];
+            int[] labels = { 6, 0, 3 };
+            float loss = Losses.SoftmaxCrossEntropy(d, logits, labels, 3, 7);
+            Assert.Equal(loss, Losses.SoftmaxCrossEntropy(inPlace, inPlace, labels, 3, 7));
+            Assert.Equal(d, inPlace);
+        }
+
+        [Fact]
         public void CrossEntropy_OfHugeLogits_StaysFinite()
         {
             float[] logits = { 1000f, -1000f, 0f }, d = new float[3];
