@@ -1,6 +1,7 @@
-// Row-major matrix products: C (+)= A B and C (+)= A^T B through one register-blocked core (6 rows x 2 vectors of
-// accumulators, A broadcast, B rows streamed, cache-blocked over k and n, optional bias and activation fused into the
-// store), and C (+)= A B^T as blocked dot products along the shared contiguous axis.
+// Row-major matrix products through one register-blocked core: 6 rows x 2 vectors of accumulators, A broadcast, B
+// packed per 256-deep strip into L1 and streamed, bias and activation fused into the tile's store. A B, A^T B and
+// (from 6 rows up) A B^T differ only in strides; batch 1 takes a GEMV path (B rows streamed once) and A B^T with
+// fewer than 6 rows takes blocked dot products along the shared contiguous axis.
 using System;
 using System.Runtime.CompilerServices;
 
@@ -10,7 +11,8 @@ namespace ModelGen.Kernels
     public static unsafe class Gemm
     {
         // Rows of A per register tile: 6 x 2 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers
-        // (AVX-512 has 32, so the same tile never spills on any x64 path).
+        // (AVX-512 has 32, so the same tile never spills on any x64 path). 12 independent FMA chains cover the FMA
+        // latency (4 cycles) times the 2 FMA pipes.
         private const int TileRows = 6;
 
         // Rows of k per packed strip of B: 256 x 2 vectors of 16 = 32 KiB, which stays in L1 (48 KiB on Zen 5) while
