@@ -13,7 +13,8 @@ namespace ModelGen.Kernels
         /// <c>y = act(conv(x, kernel) + bias)</c> for <paramref name="batch"/> samples of <paramref name="g"/>'s shapes.
         /// <paramref name="columns"/> is scratch of at least <see cref="Conv2DGeometry.ColumnsLength"/> floats, reused per
         /// sample. An empty <paramref name="bias"/> means no bias; <paramref name="alpha"/> is the LeakyRelu slope or Elu scale.
-        /// Out-of-range input positions are zeros (TensorFlow's SAME padding).
+        /// Out-of-range input positions are zeros (TensorFlow's SAME padding). <paramref name="y"/> must not overlap
+        /// <paramref name="x"/> or <paramref name="columns"/>.
         /// </summary>
         /// <exception cref="ArgumentException">A span's length does not match <paramref name="g"/>, <paramref name="g"/> is
         /// default, or <paramref name="activation"/> is Softmax.</exception>
@@ -160,7 +161,16 @@ namespace ModelGen.Kernels
                         Clear(dst, kx0 * inC);
                         int run = (kx1 - kx0) * inC;
                         float* src = x + ((long)iy * inW + ix0 + kx0) * inC;
-                        Buffer.MemoryCopy(src, dst + kx0 * inC, (long)run * sizeof(float), (long)run * sizeof(float));
+                        float* target = dst + kx0 * inC;
+                        if (run <= 16)
+                        {
+                            // Few channels (a first layer: inC = 1 or 3): a call per 5 floats would cost more than the copy.
+                            for (int i = 0; i < run; i++) target[i] = src[i];
+                        }
+                        else
+                        {
+                            Buffer.MemoryCopy(src, target, (long)run * sizeof(float), (long)run * sizeof(float));
+                        }
                         Clear(dst + kx1 * inC, (kw - kx1) * inC);
                     }
                 }
@@ -197,7 +207,11 @@ namespace ModelGen.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Clear(float* p, int count)
         {
-            if (count > 0)
+            if (count <= 16)
+            {
+                for (int i = 0; i < count; i++) p[i] = 0f;
+            }
+            else
             {
                 Unsafe.InitBlockUnaligned(p, 0, (uint)count * sizeof(float));
             }

@@ -1,6 +1,7 @@
-// Row-major matrix products: C (+)= A B and C (+)= A^T B through one register-blocked core (6 rows x 2 vectors of
-// accumulators, A broadcast, B rows streamed, cache-blocked over k and n, optional bias and activation fused into the
-// store), and C (+)= A B^T as blocked dot products along the shared contiguous axis.
+// Row-major matrix products through one register-blocked core: 6 rows x 2 vectors of accumulators, A broadcast, B
+// packed per 256-deep strip into L1 and streamed, bias and activation fused into the tile's store. A B, A^T B and
+// (from 6 rows up) A B^T differ only in strides; batch 1 takes a GEMV path (B rows streamed once) and A B^T with
+// fewer than 6 rows takes blocked dot products along the shared contiguous axis.
 using System;
 using System.Runtime.CompilerServices;
 
@@ -10,13 +11,13 @@ namespace ModelGen.Kernels
     public static unsafe class Gemm
     {
         // Rows of A per register tile: 6 x 2 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers
-        // (AVX-512 has 32, so the same tile never spills on any x64 path).
+        // (AVX-512 has 32, so the same tile never spills on any x64 path). 12 independent FMA chains cover the FMA
+        // latency (4 cycles) times the 2 FMA pipes.
         private const int TileRows = 6;
 
-        // Cache blocks of B: 256 rows x 512 columns = 512 KiB, resident in L2 (1 MiB per Zen 5 core) while every
-        // 6-row panel of A streams over it. 512 is a multiple of every vector width, so blocks never split a vector.
+        // Rows of k per packed strip of B: 256 x 2 vectors of 16 = 32 KiB, which stays in L1 (48 KiB on Zen 5) while
+        // every 6-row panel of A runs over it.
         private const int BlockK = 256;
-        private const int BlockN = 512;
 
         // Bytes of B rows kept hot by the dot-product form (A B^T) while all rows of A pass over them.
         private const int DotBlockBytes = 256 * 1024;
@@ -94,32 +95,49 @@ namespace ModelGen.Kernels
 
         /// <summary>
         /// <c>C[i, j] = act(init[i, j] + sum_p A(i, p) B[p, j])</c> with A(i, p) at <c>a[i * aRowStride + p * aColStride]</c>,
-        /// init = C when <paramref name="accumulate"/>, else <paramref name="bias"/>[j] (or 0 when null). Columns are
-        /// split between vector widths by <see cref="Simd.Chain{TKernel}"/>; each split is an independent column range.
+        /// B row-major with leading dimension <paramref name="ldb"/>, init = C when <paramref name="accumulate"/>, else
+        /// <paramref name="bias"/>[j] (or 0 when null). Columns are split between vector widths by
+        /// <see cref="Simd.Chain{TKernel}"/>; each split is an independent column range.
         /// </summary>
         internal static void Product(SimdWidth width, float* c, int ldc, float* a, int aRowStride, int aColStride, float* b, int ldb,
                                      int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
         {
             var kernel = new ProductKernel
             {
-                C = c, Ldc = ldc, A = a, ARowStride = aRowStride, AColStride = aColStride, B = b, Ldb = ldb,
+                C = c, Ldc = ldc, A = a, ARowStride = aRowStride, AColStride = aColStride, B = b, BRowStride = ldb, BColStride = 1,
                 M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha,
             };
             Simd.Chain(ref kernel, width, n);
         }
 
-        /// <summary><c>C[i, j] (+)= sum_p a[i * lda + p] b[j * ldb + p]</c>; the k axis is split between vector widths.</summary>
+        /// <summary>
+        /// <c>C[i, j] (+)= sum_p a[i * lda + p] b[j * ldb + p]</c>. With a full tile of rows, strips of B^T are packed and
+        /// go through the register-tiled core; with fewer rows (batch 1 to 5) each output is a dot product along the
+        /// contiguous k axis, which is then what gets split between vector widths.
+        /// </summary>
         internal static void ProductTransposedB(SimdWidth width, float* c, int ldc, float* a, int lda, float* b, int ldb,
                                                 int m, int k, int n, bool accumulate)
         {
-            var kernel = new DotKernel { C = c, Ldc = ldc, A = a, Lda = lda, B = b, Ldb = ldb, M = m, N = n, Accumulate = accumulate };
-            Simd.Chain(ref kernel, width, k);
+            if (m >= TileRows)
+            {
+                var kernel = new ProductKernel
+                {
+                    C = c, Ldc = ldc, A = a, ARowStride = lda, AColStride = 1, B = b, BRowStride = 1, BColStride = ldb,
+                    M = m, K = k, Accumulate = accumulate, Activation = Activation.Linear,
+                };
+                Simd.Chain(ref kernel, width, n);
+            }
+            else
+            {
+                var kernel = new DotKernel { C = c, Ldc = ldc, A = a, Lda = lda, B = b, Ldb = ldb, M = m, N = n, Accumulate = accumulate };
+                Simd.Chain(ref kernel, width, k);
+            }
         }
 
         private struct ProductKernel : IVectorKernel
         {
             public float* C, A, B, Bias;
-            public int Ldc, ARowStride, AColStride, Ldb, M, K;
+            public int Ldc, ARowStride, AColStride, BRowStride, BColStride, M, K;
             public bool Accumulate;
             public Activation Activation;
             public float Alpha;
@@ -127,8 +145,8 @@ namespace ModelGen.Kernels
             public void Run<TOps, TVec>(int start, int count)
                 where TOps : struct, IVectorOps<TVec>
                 where TVec : unmanaged =>
-                ProductCore<TOps, TVec>(C + start, Ldc, A, ARowStride, AColStride, B + start, Ldb, M, K, count,
-                                        Bias == null ? null : Bias + start, Accumulate, Activation, Alpha);
+                ProductCore<TOps, TVec>(C + start, Ldc, A, ARowStride, AColStride, B + (long)start * BColStride, BRowStride, BColStride,
+                                        M, K, count, Bias == null ? null : Bias + start, Accumulate, Activation, Alpha);
         }
 
         private struct DotKernel : IVectorKernel
@@ -144,78 +162,162 @@ namespace ModelGen.Kernels
                 DotCore<TOps, TVec>(C, Ldc, A + start, Lda, B + start, Ldb, M, count, N, Accumulate || start > 0);
         }
 
-        /// <summary>The A B core over n columns, n a multiple of <c>TOps.Count</c>.</summary>
-        private static void ProductCore<TOps, TVec>(float* c, int ldc, float* a, int ars, int acs, float* b, int ldb,
+        /// <summary>The offsets (in floats) of rows 1..5 of a tile of A from its row 0.</summary>
+        private readonly struct RowOffsets
+        {
+            public readonly int R1, R2, R3, R4, R5;
+
+            /// <summary>Rows <paramref name="rowStride"/> apart, clamped to the last of <paramref name="rows"/> real rows
+            /// (a partial tile recomputes its last row in the unused lanes instead of reading past A).</summary>
+            public RowOffsets(int rowStride, int rows)
+            {
+                int last = rows - 1;
+                R1 = Math.Min(1, last) * rowStride;
+                R2 = Math.Min(2, last) * rowStride;
+                R3 = Math.Min(3, last) * rowStride;
+                R4 = Math.Min(4, last) * rowStride;
+                R5 = Math.Min(5, last) * rowStride;
+            }
+        }
+
+        /// <summary>
+        /// The A B core over n columns, n a multiple of <c>TOps.Count</c>, B(p, j) at <c>b[p * brs + j * bcs]</c>.
+        /// Fewer rows than a tile with row-major B (batch 1: a GEMV) streams B once, row by row. Otherwise, per block of
+        /// 256 rows of k and per strip of 2 vectors of columns, the strip of B is packed contiguously into a 32 KiB stack
+        /// buffer (no L1 set conflicts when ldb is a multiple of 4 KiB, and B^T becomes row-major), then every 6-row
+        /// panel of A runs over it; the last m % 6 rows go through a spare tile.
+        /// </summary>
+        [SkipLocalsInit]
+        private static void ProductCore<TOps, TVec>(float* c, int ldc, float* a, int ars, int acs, float* b, int brs, int bcs,
                                                     int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
         {
             int fullRows = m - m % TileRows;
-            // Fewer rows than a tile (batch 1: a GEMV): no blocking, every row of B is streamed exactly once per row of A.
-            int blockK = fullRows == 0 ? k : BlockK;
-            int blockN = fullRows == 0 ? n : BlockN;
-            for (int j0 = 0; j0 < n; j0 += blockN)
+            if (fullRows == 0 && bcs == 1)
             {
-                int nc = Math.Min(blockN, n - j0);
-                for (int p0 = 0; p0 < k; p0 += blockK)
+                for (int i = 0; i < m; i++)
                 {
-                    int kc = Math.Min(blockK, k - p0);
-                    bool load = accumulate || p0 > 0;
-                    float* blockBias = load || bias == null ? null : bias + j0;
-                    Activation blockActivation = p0 + kc == k ? activation : Activation.Linear;
-                    float* blockA = a + (long)p0 * acs;
-                    float* blockB = b + (long)p0 * ldb + j0;
+                    RowStream<TOps, TVec>(c + (long)i * ldc, a + (long)i * ars, acs, b, brs, k, n, accumulate, bias, activation, alpha);
+                }
+                return;
+            }
+
+            int w = TOps.Count;
+            float* packed = stackalloc float[BlockK * 2 * MaxVector];
+            float* spare = stackalloc float[TileRows * 2 * MaxVector];
+            var fullOffsets = new RowOffsets(ars, TileRows);
+            var spareOffsets = new RowOffsets(ars, Math.Max(1, m - fullRows));
+            for (int p0 = 0; p0 < k; p0 += BlockK)
+            {
+                int kc = Math.Min(BlockK, k - p0);
+                bool load = accumulate || p0 > 0;
+                float* blockBias = load ? null : bias;
+                Activation blockActivation = p0 + kc == k ? activation : Activation.Linear;
+                Activation fused = IsRectifier(blockActivation) ? blockActivation : Activation.Linear;
+                Activation afterwards = fused == Activation.Linear ? blockActivation : Activation.Linear;
+                float* blockA = a + (long)p0 * acs;
+                for (int j = 0; j < n; j += 2 * w)
+                {
+                    int strip = Math.Min(2 * w, n - j);
+                    Pack<TOps, TVec>(packed, b + (long)p0 * brs + (long)j * bcs, brs, bcs, kc, strip);
+                    float* stripBias = blockBias == null ? null : blockBias + j;
                     for (int i = 0; i < fullRows; i += TileRows)
                     {
-                        Panel<TOps, TVec>(c + (long)i * ldc + j0, ldc, blockA + (long)i * ars, ars, acs, blockB, ldb, kc, nc,
-                                          load, blockBias, blockActivation, alpha);
+                        float* tile = c + (long)i * ldc + j;
+                        Tile<TOps, TVec>(strip, tile, ldc, blockA + (long)i * ars, fullOffsets, acs, packed, kc, load, stripBias, fused, alpha);
+                        if (afterwards != Activation.Linear)
+                        {
+                            for (int r = 0; r < TileRows; r++)
+                            {
+                                float* row = tile + (long)r * ldc;
+                                VectorMath.ActivateRange<TOps, TVec>(row, row, strip, afterwards, alpha);
+                            }
+                        }
                     }
-                    for (int i = fullRows; i < m; i++)
+                    if (fullRows < m)
                     {
-                        RowStream<TOps, TVec>(c + (long)i * ldc + j0, blockA + (long)i * ars, acs, blockB, ldb, kc, nc,
-                                              load, blockBias, blockActivation, alpha);
+                        int rows = m - fullRows;
+                        float* tile = c + (long)fullRows * ldc + j;
+                        if (load)
+                        {
+                            for (int r = 0; r < TileRows; r++) Copy<TOps, TVec>(spare + r * strip, tile + (long)Math.Min(r, rows - 1) * ldc, strip);
+                        }
+                        Tile<TOps, TVec>(strip, spare, strip, blockA + (long)fullRows * ars, spareOffsets, acs, packed, kc, load, stripBias, fused, alpha);
+                        for (int r = 0; r < rows; r++)
+                        {
+                            VectorMath.ActivateRange<TOps, TVec>(tile + (long)r * ldc, spare + r * strip, strip, afterwards, alpha);
+                        }
                     }
                 }
             }
         }
 
-        /// <summary>Six rows of C over nc columns: tiles of 2 vectors, then one vector if one is left.</summary>
-        private static void Panel<TOps, TVec>(float* c, int ldc, float* a, int ars, int acs, float* b, int ldb, int kc, int nc,
-                                              bool load, float* bias, Activation activation, float alpha)
+        // The widest vector, in floats: sizes the packing buffers.
+        private const int MaxVector = 16;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Tile<TOps, TVec>(int strip, float* c, int ldc, float* a, RowOffsets rows, int acs, float* packed, int kc, bool load, float* bias,
+                                             Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
         {
-            int w = TOps.Count;
-            int j = 0;
-            for (; j + 2 * w <= nc; j += 2 * w)
+            if (strip == 2 * TOps.Count)
             {
-                Tile6x2<TOps, TVec>(c + j, ldc, a, ars, acs, b + j, ldb, kc, load, bias == null ? null : bias + j);
-                if (activation != Activation.Linear)
+                Tile6x2<TOps, TVec>(c, ldc, a, rows, acs, packed, strip, kc, load, bias, fused, alpha);
+            }
+            else
+            {
+                Tile6x1<TOps, TVec>(c, ldc, a, rows, acs, packed, strip, kc, load, bias, fused, alpha);
+            }
+        }
+
+        /// <summary>
+        /// Relu (as <c>max(v, 0)</c>, so that <c>-inf</c> gives 0 rather than <c>0 * -inf</c> = NaN) or LeakyRelu
+        /// (<c>v &gt; 0 ? v : slope * v</c>) in registers.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TVec Rectify<TOps, TVec>(TVec v, TVec slope, bool relu)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged =>
+            relu ? TOps.Max(v, TOps.Zero) : TOps.Select(TOps.GreaterThan(v, TOps.Zero), v, TOps.Multiply(v, slope));
+
+        /// <summary>Relu and LeakyRelu are applied in the tile's registers; the others by a pass over the stored rows.</summary>
+        private static bool IsRectifier(Activation activation) => activation is Activation.Relu or Activation.LeakyRelu;
+
+        /// <summary>packed[p * strip + jj] = B(p, jj) for p &lt; kc, jj &lt; strip.</summary>
+        private static void Pack<TOps, TVec>(float* packed, float* b, int brs, int bcs, int kc, int strip)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            if (bcs == 1)
+            {
+                for (int p = 0; p < kc; p++) Copy<TOps, TVec>(packed + p * strip, b + (long)p * brs, strip);
+            }
+            else
+            {
+                // B^T: each column of the strip is a contiguous row of the stored matrix.
+                for (int jj = 0; jj < strip; jj++)
                 {
-                    for (int r = 0; r < TileRows; r++)
-                    {
-                        float* row = c + (long)r * ldc + j;
-                        VectorMath.ActivateRange<TOps, TVec>(row, row, 2 * w, activation, alpha);
-                    }
+                    float* source = b + (long)jj * bcs;
+                    float* target = packed + jj;
+                    for (int p = 0; p < kc; p++) target[p * strip] = source[(long)p * brs];
                 }
             }
-            if (j < nc)
-            {
-                Tile6x1<TOps, TVec>(c + j, ldc, a, ars, acs, b + j, ldb, kc, load, bias == null ? null : bias + j);
-                if (activation != Activation.Linear)
-                {
-                    for (int r = 0; r < TileRows; r++)
-                    {
-                        float* row = c + (long)r * ldc + j;
-                        VectorMath.ActivateRange<TOps, TVec>(row, row, w, activation, alpha);
-                    }
-                }
-            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Copy<TOps, TVec>(float* destination, float* source, int count)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            for (int i = 0; i < count; i += TOps.Count) TOps.Store(destination + i, TOps.Load(source + i));
         }
 
         /// <summary>C[0..6, 0..2w) = init + A[0..6, 0..kc) B[0..kc, 0..2w), twelve accumulators in registers.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile6x2<TOps, TVec>(float* c, int ldc, float* a, int ars, int acs, float* b, int ldb, int kc, bool load, float* bias)
+        private static void Tile6x2<TOps, TVec>(float* c, int ldc, float* a, RowOffsets rows, int acs, float* b, int ldb, int kc, bool load, float* bias,
+                                                Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
         {
@@ -239,7 +341,7 @@ namespace ModelGen.Kernels
                 s30 = b0; s31 = b1; s40 = b0; s41 = b1; s50 = b0; s51 = b1;
             }
 
-            int r1 = ars, r2 = 2 * ars, r3 = 3 * ars, r4 = 4 * ars, r5 = 5 * ars;
+            int r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, r4 = rows.R4, r5 = rows.R5;
             for (int p = 0; p < kc; p++)
             {
                 TVec b0 = TOps.Load(b);
@@ -260,6 +362,18 @@ namespace ModelGen.Kernels
                 b += ldb;
             }
 
+            if (fused != Activation.Linear)
+            {
+                bool relu = fused == Activation.Relu;
+                TVec slope = TOps.Broadcast(alpha);
+                s00 = Rectify<TOps, TVec>(s00, slope, relu); s01 = Rectify<TOps, TVec>(s01, slope, relu);
+                s10 = Rectify<TOps, TVec>(s10, slope, relu); s11 = Rectify<TOps, TVec>(s11, slope, relu);
+                s20 = Rectify<TOps, TVec>(s20, slope, relu); s21 = Rectify<TOps, TVec>(s21, slope, relu);
+                s30 = Rectify<TOps, TVec>(s30, slope, relu); s31 = Rectify<TOps, TVec>(s31, slope, relu);
+                s40 = Rectify<TOps, TVec>(s40, slope, relu); s41 = Rectify<TOps, TVec>(s41, slope, relu);
+                s50 = Rectify<TOps, TVec>(s50, slope, relu); s51 = Rectify<TOps, TVec>(s51, slope, relu);
+            }
+
             TOps.Store(c0, s00); TOps.Store(c0 + w, s01);
             TOps.Store(c1, s10); TOps.Store(c1 + w, s11);
             TOps.Store(c2, s20); TOps.Store(c2 + w, s21);
@@ -270,7 +384,8 @@ namespace ModelGen.Kernels
 
         /// <summary>C[0..6, 0..w) = init + A[0..6, 0..kc) B[0..kc, 0..w): the last vector of a panel.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile6x1<TOps, TVec>(float* c, int ldc, float* a, int ars, int acs, float* b, int ldb, int kc, bool load, float* bias)
+        private static void Tile6x1<TOps, TVec>(float* c, int ldc, float* a, RowOffsets rows, int acs, float* b, int ldb, int kc, bool load, float* bias,
+                                                Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
         {
@@ -287,7 +402,7 @@ namespace ModelGen.Kernels
                 s0 = b0; s1 = b0; s2 = b0; s3 = b0; s4 = b0; s5 = b0;
             }
 
-            int r1 = ars, r2 = 2 * ars, r3 = 3 * ars, r4 = 4 * ars, r5 = 5 * ars;
+            int r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, r4 = rows.R4, r5 = rows.R5;
             for (int p = 0; p < kc; p++)
             {
                 TVec b0 = TOps.Load(b);
@@ -299,6 +414,14 @@ namespace ModelGen.Kernels
                 s5 = TOps.MultiplyAdd(TOps.Broadcast(a[r5]), b0, s5);
                 a += acs;
                 b += ldb;
+            }
+
+            if (fused != Activation.Linear)
+            {
+                bool relu = fused == Activation.Relu;
+                TVec slope = TOps.Broadcast(alpha);
+                s0 = Rectify<TOps, TVec>(s0, slope, relu); s1 = Rectify<TOps, TVec>(s1, slope, relu); s2 = Rectify<TOps, TVec>(s2, slope, relu);
+                s3 = Rectify<TOps, TVec>(s3, slope, relu); s4 = Rectify<TOps, TVec>(s4, slope, relu); s5 = Rectify<TOps, TVec>(s5, slope, relu);
             }
 
             TOps.Store(c0, s0); TOps.Store(c1, s1); TOps.Store(c2, s2);

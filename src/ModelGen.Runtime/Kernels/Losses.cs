@@ -14,7 +14,7 @@ namespace ModelGen.Kernels
         /// Mean softmax cross entropy of [batch x classes] logits against class indices, as TensorFlow's
         /// <c>sparse_softmax_cross_entropy_with_logits</c> followed by <c>reduce_mean</c>: per row
         /// <c>log(sum_j exp(x_j - max)) + max - x_label</c>. When <paramref name="dLogits"/> is not empty it receives
-        /// <c>(softmax - onehot) / batch</c>.
+        /// <c>(softmax - onehot) / batch</c>; it may be the same memory as <paramref name="logits"/>.
         /// </summary>
         /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or a label is outside [0, classes) (the message names the sample).</exception>
         /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
@@ -100,9 +100,10 @@ namespace ModelGen.Kernels
                 {
                     float* x = px + (long)r * classes;
                     float* d = dLogits.IsEmpty ? null : pd + (long)r * classes;
+                    float labelLogit = x[labels[r]]; // read first: dLogits may be the logits' own memory
                     float max = Elementwise.Max(width, x, classes);
                     float sum = Elementwise.ExpSum(width, d, x, max, classes);
-                    total += Math.Log(sum) + max - x[labels[r]];
+                    total += Math.Log(sum) + max - labelLogit;
                     if (d != null)
                     {
                         Elementwise.ScaleShift(width, d, d, inverseBatch / sum, 0f, classes);

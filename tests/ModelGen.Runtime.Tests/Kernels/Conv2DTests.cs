@@ -1,0 +1,152 @@
+// Conv2D against its reference twin on every path, the reference against hand-computed cases, and the backward pass
+// against finite differences (stride 1 and 2, SAME and VALID).
+using System;
+using ModelGen.Kernels;
+using static ModelGen.Runtime.Tests.Kernels.KernelTestData;
+using Ref = ModelGen.Kernels.Reference;
+
+namespace ModelGen.Runtime.Tests.Kernels
+{
+    public class Conv2DTests
+    {
+        private static readonly Conv2DGeometry[] Geometries =
+        {
+            Conv(5, 5, 3, 4, 3, 3, 1, 1, Padding.Same),
+            Conv(7, 7, 2, 17, 3, 3, 2, 2, Padding.Same),
+            Conv(7, 7, 1, 33, 3, 3, 2, 2, Padding.Valid),
+            Conv(6, 5, 3, 7, 2, 3, 2, 1, Padding.Same),
+            Conv(9, 9, 1, 32, 5, 5, 1, 1, Padding.Same),    // the tutorials' first layer, smaller
+            Conv(8, 8, 5, 65, 5, 5, 2, 2, Padding.Same),
+            Conv(4, 4, 17, 33, 1, 1, 1, 1, Padding.Valid),  // pointwise: no im2col
+            Conv(3, 1, 2, 3, 3, 1, 1, 1, Padding.Same),
+            Conv(1, 1, 1, 1, 1, 1, 1, 1, Padding.Same),
+        };
+
+        [Theory]
+        [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
+        public void Forward_MatchesReference(int width)
+        {
+            ulong seed = 300;
+            foreach (Conv2DGeometry g in Geometries)
+            foreach (int batch in new[] { 1, 3 })
+            {
+                Activation activation = (seed % 3) switch { 0 => Activation.Linear, 1 => Activation.Relu, _ => Activation.Tanh };
+                float[] x = Random(batch * g.InputLength, seed++), kernel = Random(g.KernelLength, seed++);
+                float[] bias = (seed & 1) == 0 ? Random(g.OutChannels, seed++) : Array.Empty<float>();
+                float[] expected = new float[batch * g.OutputLength], actual = new float[batch * g.OutputLength];
+                Ref.Conv2D.Forward(expected, Array.Empty<float>(), x, kernel, bias, batch, g, activation, 0f);
+                Conv2D.Forward(actual, new float[g.ColumnsLength], x, kernel, bias, batch, g, activation, 0f, (SimdWidth)width);
+                AssertClose(expected, actual, $"{g} batch {batch} {activation}");
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
+        public void Backward_MatchesReference(int width)
+        {
+            ulong seed = 400;
+            foreach (Conv2DGeometry g in Geometries)
+            foreach (int batch in new[] { 1, 2 })
+            {
+                float[] x = Random(batch * g.InputLength, seed++), kernel = Random(g.KernelLength, seed++), dy = Random(batch * g.OutputLength, seed++);
+                float[] dKernel0 = Random(g.KernelLength, seed++), dBias0 = Random(g.OutChannels, seed++);
+                float[] dxE = new float[x.Length], dxA = Random(x.Length, seed++);
+                float[] dKernelE = (float[])dKernel0.Clone(), dKernelA = (float[])dKernel0.Clone();
+                float[] dBiasE = (float[])dBias0.Clone(), dBiasA = (float[])dBias0.Clone();
+                Ref.Conv2D.Backward(dxE, dKernelE, dBiasE, Array.Empty<float>(), dy, x, kernel, batch, g);
+                Conv2D.Backward(dxA, dKernelA, dBiasA, new float[g.ColumnsLength], dy, x, kernel, batch, g, (SimdWidth)width);
+                AssertClose(dxE, dxA, $"dx {g}");
+                AssertClose(dKernelE, dKernelA, $"dKernel {g}");
+                AssertClose(dBiasE, dBiasA, $"dBias {g}");
+
+                // Without dx and dBias (a first layer without bias) the kernel gradient is unchanged.
+                float[] dKernelB = (float[])dKernel0.Clone();
+                Conv2D.Backward(Array.Empty<float>(), dKernelB, Array.Empty<float>(), new float[g.ColumnsLength], dy, x, kernel, batch, g, (SimdWidth)width);
+                AssertClose(dKernelE, dKernelB, $"dKernel alone {g}");
+            }
+        }
+
+        [Fact]
+        public void ThreeByThreeInputTwoByTwoKernel_MatchesHandComputedValues()
+        {
+            // x = [[1, 2, 3], [4, 5, 6], [7, 8, 9]], kernel = [[1, 2], [3, 4]], VALID stride 1: 2x2 output
+            // [1+4+12+20, 2+6+15+24; 4+10+21+32, 5+12+24+36] = [37, 47; 67, 77].
+            var g = Conv(3, 3, 1, 1, 2, 2, 1, 1, Padding.Valid);
+            float[] x = { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, kernel = { 1, 2, 3, 4 }, y = new float[4];
+            Ref.Conv2D.Forward(y, Array.Empty<float>(), x, kernel, Array.Empty<float>(), 1, g, Activation.Linear, 0f);
+            Assert.Equal(new float[] { 37, 47, 67, 77 }, y);
+            Conv2D.Forward(y, new float[g.ColumnsLength], x, kernel, Array.Empty<float>(), 1, g, Activation.Linear, 0f);
+            Assert.Equal(new float[] { 37, 47, 67, 77 }, y);
+        }
+
+        [Fact]
+        public void SameStrideTwoOnSevenBySeven_PadsOneOnEachSide()
+        {
+            // 7x7 input, 3x3 kernel, stride 2, SAME: out = ceil(7/2) = 4, total pad = (4-1)*2 + 3 - 7 = 2, so 1 on top/left
+            // and 1 on bottom/right. With ones everywhere each output counts its in-bounds taps: rows (and columns) of
+            // the windows start at -1, 1, 3, 5, covering 2, 3, 3, 2 input rows, so y[oy, ox] = [2, 3, 3, 2][oy] * [2, 3, 3, 2][ox].
+            var g = Conv(7, 7, 1, 1, 3, 3, 2, 2, Padding.Same);
+            Assert.Equal((4, 4, 1, 1), (g.OutHeight, g.OutWidth, g.PadTop, g.PadLeft));
+            float[] x = new float[49], kernel = new float[9], y = new float[16];
+            Array.Fill(x, 1f);
+            Array.Fill(kernel, 1f);
+            Ref.Conv2D.Forward(y, Array.Empty<float>(), x, kernel, Array.Empty<float>(), 1, g, Activation.Linear, 0f);
+            int[] taps = { 2, 3, 3, 2 };
+            for (int oy = 0; oy < 4; oy++)
+            for (int ox = 0; ox < 4; ox++)
+            {
+                Assert.Equal(taps[oy] * taps[ox], y[oy * 4 + ox]);
+            }
+        }
+
+        [Theory]
+        [InlineData(1, Padding.Same)]
+        [InlineData(1, Padding.Valid)]
+        [InlineData(2, Padding.Same)]
+        [InlineData(2, Padding.Valid)]
+        public void Backward_MatchesFiniteDifferencesOfForward(int stride, Padding padding)
+        {
+            const int batch = 2;
+            var g = Conv(5, 6, 2, 3, 3, 3, stride, stride, padding);
+            float[] x = Random(batch * g.InputLength, 7), kernel = Random(g.KernelLength, 8), bias = Random(g.OutChannels, 9);
+            float[] weights = Random(batch * g.OutputLength, 10), y = new float[batch * g.OutputLength];
+            double Loss()
+            {
+                Ref.Conv2D.Forward(y, Array.Empty<float>(), x, kernel, bias, batch, g, Activation.Linear, 0f);
+                return WeightedSum(y, weights);
+            }
+
+            float[] dx = new float[x.Length], dKernel = new float[kernel.Length], dBias = new float[bias.Length];
+            Conv2D.Backward(dx, dKernel, dBias, new float[g.ColumnsLength], weights, x, kernel, batch, g);
+            AssertGradient(NumericGradient(x, Loss), dx, "dx");
+            AssertGradient(NumericGradient(kernel, Loss), dKernel, "dKernel");
+            AssertGradient(NumericGradient(bias, Loss), dBias, "dBias");
+        }
+
+        [Fact]
+        public void BadArguments_ThrowNamingTheArgument()
+        {
+            var g = Conv(4, 4, 2, 3, 3, 3, 1, 1, Padding.Same);
+            float[] x = new float[g.InputLength], kernel = new float[g.KernelLength], y = new float[g.OutputLength], cols = new float[g.ColumnsLength];
+            float[] none = Array.Empty<float>();
+            Assert.Equal("y", Assert.Throws<ArgumentException>(() => Conv2D.Forward(new float[1], cols, x, kernel, none, 1, g, Activation.Relu, 0)).ParamName);
+            Assert.Equal("columns", Assert.Throws<ArgumentException>(() => Conv2D.Forward(y, new float[g.ColumnsLength - 1], x, kernel, none, 1, g, Activation.Relu, 0)).ParamName);
+            Assert.Equal("x", Assert.Throws<ArgumentException>(() => Conv2D.Forward(y, cols, new float[1], kernel, none, 1, g, Activation.Relu, 0)).ParamName);
+            Assert.Equal("kernel", Assert.Throws<ArgumentException>(() => Conv2D.Forward(y, cols, x, new float[1], none, 1, g, Activation.Relu, 0)).ParamName);
+            Assert.Equal("bias", Assert.Throws<ArgumentException>(() => Conv2D.Forward(y, cols, x, kernel, new float[2], 1, g, Activation.Relu, 0)).ParamName);
+            Assert.Equal("g", Assert.Throws<ArgumentException>(() => Conv2D.Forward(y, cols, x, kernel, none, 1, default, Activation.Relu, 0)).ParamName);
+            Assert.Equal("dKernel", Assert.Throws<ArgumentException>(() => Conv2D.Backward(x, new float[1], none, cols, y, x, kernel, 1, g)).ParamName);
+            Assert.Equal("dx", Assert.Throws<ArgumentException>(() => Conv2D.Backward(new float[3], kernel, none, cols, y, x, kernel, 1, g)).ParamName);
+        }
+
+        [Fact]
+        public void InconsistentGeometry_Throws()
+        {
+            Assert.Equal("padTop", Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2DGeometry(5, 5, 1, 5, 5, 1, 3, 3, 1, 1, 3, 1)).ParamName);
+            Assert.Equal("outWidth", Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2DGeometry(5, 5, 1, 5, 7, 1, 3, 3, 1, 1, 1, 1)).ParamName);
+            Assert.Equal("strideH", Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2DGeometry(5, 5, 1, 5, 5, 1, 3, 3, 0, 1, 1, 1)).ParamName);
+            var g = new Conv2DGeometry(28, 28, 1, 28, 28, 32, 5, 5, 1, 1, 2, 2);
+            Assert.Equal((784, 25088, 25, 19600, 800), (g.InputLength, g.OutputLength, g.PatchLength, g.ColumnsLength, g.KernelLength));
+        }
+    }
+}

@@ -1,0 +1,103 @@
+// Dense forward/backward against the reference twin on every path, and backward against finite differences.
+using System;
+using ModelGen.Kernels;
+using static ModelGen.Runtime.Tests.Kernels.KernelTestData;
+using Ref = ModelGen.Kernels.Reference;
+
+namespace ModelGen.Runtime.Tests.Kernels
+{
+    public class DenseTests
+    {
+        private static readonly (int Batch, int Inputs, int Units)[] Shapes =
+        {
+            (1, 1, 1), (1, 65, 17), (1, 33, 10), (3, 7, 65), (7, 17, 33), (6, 3, 7), (17, 65, 3), (50, 33, 10), (13, 1, 40),
+        };
+
+        [Theory]
+        [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
+        public void Forward_MatchesReferenceForEveryActivation(int width)
+        {
+            ulong seed = 100;
+            foreach (var (batch, inputs, units) in Shapes)
+            foreach (Activation activation in new[] { Activation.Linear, Activation.Relu, Activation.LeakyRelu, Activation.Elu, Activation.Sigmoid, Activation.Tanh })
+            {
+                float[] x = Random(batch * inputs, seed++), kernel = Random(inputs * units, seed++);
+                float[] bias = (seed & 1) == 0 ? Random(units, seed++) : Array.Empty<float>();
+                float[] expected = new float[batch * units], actual = new float[batch * units];
+                Ref.Dense.Forward(expected, x, kernel, bias, batch, inputs, units, activation, 0.2f);
+                Dense.Forward(actual, x, kernel, bias, batch, inputs, units, activation, 0.2f, (SimdWidth)width);
+                AssertClose(expected, actual, $"{activation} {batch}x{inputs}x{units} bias={bias.Length}");
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
+        public void Backward_MatchesReferenceAndAccumulates(int width)
+        {
+            ulong seed = 200;
+            foreach (var (batch, inputs, units) in Shapes)
+            foreach (bool withInputGradient in new[] { true, false })
+            {
+                float[] x = Random(batch * inputs, seed++), kernel = Random(inputs * units, seed++), dy = Random(batch * units, seed++);
+                float[] dKernel0 = Random(inputs * units, seed++), dBias0 = Random(units, seed++);
+                float[] dxE = withInputGradient ? new float[batch * inputs] : Array.Empty<float>();
+                float[] dxA = withInputGradient ? Random(batch * inputs, seed++) : Array.Empty<float>(); // overwritten, not added to
+                float[] dKernelE = (float[])dKernel0.Clone(), dKernelA = (float[])dKernel0.Clone();
+                float[] dBiasE = (float[])dBias0.Clone(), dBiasA = (float[])dBias0.Clone();
+                Ref.Dense.Backward(dxE, dKernelE, dBiasE, dy, x, kernel, batch, inputs, units);
+                Dense.Backward(dxA, dKernelA, dBiasA, dy, x, kernel, batch, inputs, units, (SimdWidth)width);
+                string shape = $"{batch}x{inputs}x{units}";
+                AssertClose(dxE, dxA, "dx " + shape);
+                AssertClose(dKernelE, dKernelA, "dKernel " + shape);
+                AssertClose(dBiasE, dBiasA, "dBias " + shape);
+            }
+        }
+
+        [Fact]
+        public void Backward_MatchesFiniteDifferencesOfForward()
+        {
+            const int batch = 3, inputs = 5, units = 4;
+            float[] x = Random(batch * inputs, 1), kernel = Random(inputs * units, 2), bias = Random(units, 3), weights = Random(batch * units, 4);
+            var y = new float[batch * units];
+            double Loss()
+            {
+                Ref.Dense.Forward(y, x, kernel, bias, batch, inputs, units, Activation.Linear, 0f);
+                return WeightedSum(y, weights);
+            }
+
+            float[] dx = new float[batch * inputs], dKernel = new float[inputs * units], dBias = new float[units];
+            Dense.Backward(dx, dKernel, dBias, weights, x, kernel, batch, inputs, units);
+            AssertGradient(NumericGradient(x, Loss), dx, "dx");
+            AssertGradient(NumericGradient(kernel, Loss), dKernel, "dKernel");
+            AssertGradient(NumericGradient(bias, Loss), dBias, "dBias");
+        }
+
+        [Fact]
+        public void Forward_OfThreeByTwo_MatchesHandComputedValues()
+        {
+            // x = [1, 2, 3], W = [[1, -1], [0, 2], [-2, 1]], b = [0.5, -10]: xW + b = [-4.5, -4], Relu gives [0, 0] and
+            // LeakyRelu(0.5) gives [-2.25, -2].
+            float[] x = { 1, 2, 3 }, kernel = { 1, -1, 0, 2, -2, 1 }, bias = { 0.5f, -10 }, y = new float[2];
+            Ref.Dense.Forward(y, x, kernel, bias, 1, 3, 2, Activation.Linear, 0f);
+            Assert.Equal(new[] { -4.5f, -4f }, y);
+            Ref.Dense.Forward(y, x, kernel, bias, 1, 3, 2, Activation.LeakyRelu, 0.5f);
+            Assert.Equal(new[] { -2.25f, -2f }, y);
+            Dense.Forward(y, x, kernel, bias, 1, 3, 2, Activation.Relu, 0f);
+            Assert.Equal(new[] { 0f, 0f }, y);
+        }
+
+        [Fact]
+        public void BadArguments_ThrowNamingTheArgument()
+        {
+            float[] x = new float[6], kernel = new float[6], bias = new float[2], y = new float[4];
+            Assert.Equal("y", Assert.Throws<ArgumentException>(() => Dense.Forward(new float[3], x, kernel, bias, 2, 3, 2, Activation.Linear, 0)).ParamName);
+            Assert.Equal("x", Assert.Throws<ArgumentException>(() => Dense.Forward(y, new float[5], kernel, bias, 2, 3, 2, Activation.Linear, 0)).ParamName);
+            Assert.Equal("kernel", Assert.Throws<ArgumentException>(() => Dense.Forward(y, x, new float[5], bias, 2, 3, 2, Activation.Linear, 0)).ParamName);
+            Assert.Equal("bias", Assert.Throws<ArgumentException>(() => Dense.Forward(y, x, kernel, new float[1], 2, 3, 2, Activation.Linear, 0)).ParamName);
+            Assert.Equal("activation", Assert.Throws<ArgumentException>(() => Dense.Forward(y, x, kernel, bias, 2, 3, 2, Activation.Softmax, 0)).ParamName);
+            Assert.Equal("dx", Assert.Throws<ArgumentException>(() => Dense.Backward(new float[5], new float[6], bias, y, x, kernel, 2, 3, 2)).ParamName);
+            Assert.Equal("dKernel", Assert.Throws<ArgumentException>(() => Dense.Backward(x, new float[5], bias, y, x, kernel, 2, 3, 2)).ParamName);
+            Assert.Equal("dy", Assert.Throws<ArgumentException>(() => Dense.Backward(x, new float[6], bias, new float[3], x, kernel, 2, 3, 2)).ParamName);
+        }
+    }
+}

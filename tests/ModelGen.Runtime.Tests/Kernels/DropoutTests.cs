@@ -1,0 +1,63 @@
+// Dropout: the same stream of draws as the reference twin, inverted scaling, and the mask applied backward.
+using System;
+using ModelGen.Kernels;
+using static ModelGen.Runtime.Tests.Kernels.KernelTestData;
+using Ref = ModelGen.Kernels.Reference;
+
+namespace ModelGen.Runtime.Tests.Kernels
+{
+    public class DropoutTests
+    {
+        [Theory]
+        [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
+        public void ForwardAndBackward_MatchReferenceDrawForDraw(int width)
+        {
+            foreach (int length in new[] { 1, 3, 17, 65, 1000 })
+            {
+                float[] x = Random(length, (ulong)length);
+                float[] yE = new float[length], yA = new float[length], maskE = new float[length], maskA = new float[length];
+                var rngE = new Rng(5);
+                var rngA = new Rng(5);
+                Ref.Dropout.Forward(yE, maskE, x, 0.3f, ref rngE);
+                Dropout.Forward(yA, maskA, x, 0.3f, ref rngA, (SimdWidth)width);
+                Assert.Equal(maskE, maskA);
+                Assert.Equal(yE, yA);
+                Assert.Equal(rngE.NextUInt32(), rngA.NextUInt32()); // exactly one draw per element
+
+                float[] dy = Random(length, 9), dxE = new float[length], dxA = new float[length];
+                Ref.Dropout.Backward(dxE, dy, maskE);
+                Dropout.Backward(dxA, dy, maskA, (SimdWidth)width);
+                Assert.Equal(dxE, dxA);
+            }
+        }
+
+        [Fact]
+        public void Forward_KeepsAboutOneMinusRateScaledByItsInverse()
+        {
+            const int length = 20000;
+            float[] x = new float[length], y = new float[length], mask = new float[length];
+            Array.Fill(x, 1f);
+            var rng = new Rng(3);
+            Dropout.Forward(y, mask, x, 0.5f, ref rng);
+            int kept = 0;
+            foreach (float m in mask)
+            {
+                Assert.True(m == 0f || m == 2f, $"mask value {m}");
+                if (m != 0f) kept++;
+            }
+            // Binomial(20000, 0.5): standard deviation ~71, so 600 is more than 8 of them.
+            Assert.InRange(kept, 10000 - 600, 10000 + 600);
+        }
+
+        [Fact]
+        public void BadArguments_Throw()
+        {
+            var rng = new Rng(1);
+            float[] x = new float[4];
+            Assert.Equal("rate", Assert.Throws<ArgumentOutOfRangeException>(() => { var r = new Rng(1); Dropout.Forward(x, x, x, 1f, ref r); }).ParamName);
+            Assert.Equal("mask", Assert.Throws<ArgumentException>(() => { var r = new Rng(1); Dropout.Forward(x, new float[3], x, 0.5f, ref r); }).ParamName);
+            Assert.Equal("dy", Assert.Throws<ArgumentException>(() => Dropout.Backward(x, new float[3], x)).ParamName);
+            Assert.Equal(new Rng(1).NextUInt32(), rng.NextUInt32());
+        }
+    }
+}

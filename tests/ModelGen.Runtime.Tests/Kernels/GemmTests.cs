@@ -1,0 +1,93 @@
+// Gemm against its reference twin on odd shapes for every vector path, across cache-block boundaries, and a hand case.
+using System;
+using ModelGen.Kernels;
+using static ModelGen.Runtime.Tests.Kernels.KernelTestData;
+using Ref = ModelGen.Kernels.Reference;
+
+namespace ModelGen.Runtime.Tests.Kernels
+{
+    public class GemmTests
+    {
+        private delegate void Product(Span<float> c, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int k, int n, bool accumulate);
+
+        private static void Compare(int variant, int width, int m, int k, int n, bool accumulate, ulong seed)
+        {
+            float[] a = Random(m * k, seed), b = Random(k * n, seed + 1), initial = Random(m * n, seed + 2);
+            float[] expected = (float[])initial.Clone(), actual = (float[])initial.Clone();
+            var w = (SimdWidth)width;
+            switch (variant)
+            {
+                case 0:
+                    Ref.Gemm.Multiply(expected, a, b, m, k, n, accumulate);
+                    Gemm.Multiply(actual, a, b, m, k, n, accumulate, w);
+                    break;
+                case 1:
+                    Ref.Gemm.MultiplyTransposedB(expected, a, b, m, k, n, accumulate);
+                    Gemm.MultiplyTransposedB(actual, a, b, m, k, n, accumulate, w);
+                    break;
+                default:
+                    Ref.Gemm.MultiplyTransposedA(expected, a, b, m, k, n, accumulate);
+                    Gemm.MultiplyTransposedA(actual, a, b, m, k, n, accumulate, w);
+                    break;
+            }
+            AssertClose(expected, actual, $"variant {variant} width {width} m={m} k={k} n={n} accumulate={accumulate}");
+        }
+
+        [Theory]
+        [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
+        public void OddShapes_MatchReferenceOnEveryPath(int width)
+        {
+            ulong seed = 1;
+            foreach (int m in OddSizes)
+            foreach (int k in new[] { 1, 3, 17, 65 })
+            foreach (int n in OddSizes)
+            for (int variant = 0; variant < 3; variant++)
+            {
+                Compare(variant, width, m, k, n, accumulate: (seed & 1) == 0, seed);
+                seed += 3;
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
+        public void ShapesAcrossCacheBlocks_MatchReference(int width)
+        {
+            // m = 50: eight 6-row panels plus 2 streamed rows; k = 300 > 256 and n = 530 > 512 cross both cache blocks.
+            Compare(0, width, 50, 300, 530, accumulate: false, 11);
+            Compare(0, width, 50, 300, 530, accumulate: true, 12);
+            Compare(2, width, 530, 50, 37, accumulate: true, 13);
+            Compare(1, width, 50, 301, 70, accumulate: false, 14);
+        }
+
+        [Fact]
+        public void TwoByTwo_MatchesHandComputedProducts()
+        {
+            // A = [[1, 2], [3, 4]], B = [[5, 6], [7, 8]]: A B = [[19, 22], [43, 50]], A B^T = [[17, 23], [39, 53]],
+            // A^T B = [[26, 30], [38, 44]].
+            float[] a = { 1, 2, 3, 4 }, b = { 5, 6, 7, 8 }, c = new float[4];
+            Ref.Gemm.Multiply(c, a, b, 2, 2, 2, false);
+            Assert.Equal(new float[] { 19, 22, 43, 50 }, c);
+            Ref.Gemm.MultiplyTransposedB(c, a, b, 2, 2, 2, false);
+            Assert.Equal(new float[] { 17, 23, 39, 53 }, c);
+            Ref.Gemm.MultiplyTransposedA(c, a, b, 2, 2, 2, true);
+            Assert.Equal(new float[] { 17 + 26, 23 + 30, 39 + 38, 53 + 44 }, c);
+            Gemm.Multiply(c, a, b, 2, 2, 2, false);
+            Assert.Equal(new float[] { 19, 22, 43, 50 }, c);
+        }
+
+        [Fact]
+        public void ShortOrLongSpans_ThrowNamingTheArgument()
+        {
+            float[] a = new float[6], b = new float[12], c = new float[8];
+            Assert.Equal("c", Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[7], a, b, 2, 3, 4, false)).ParamName);
+            Assert.Equal("a", Assert.Throws<ArgumentException>(() => Gemm.Multiply(c, new float[5], b, 2, 3, 4, false)).ParamName);
+            Assert.Equal("b", Assert.Throws<ArgumentException>(() => Gemm.Multiply(c, a, new float[13], 2, 3, 4, false)).ParamName);
+            Assert.Equal("b", Assert.Throws<ArgumentException>(() => Gemm.MultiplyTransposedB(c, a, new float[11], 2, 3, 4, false)).ParamName);
+            Assert.Equal("a", Assert.Throws<ArgumentException>(() => Gemm.MultiplyTransposedA(c, new float[7], b, 2, 3, 4, false)).ParamName);
+            Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(c, a, b, 2, 0, 4, false)).ParamName);
+            var message = Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[7], a, b, 2, 3, 4, false)).Message;
+            Assert.Contains("8", message);
+            Assert.Contains("7", message);
+        }
+    }
+}
