@@ -57,6 +57,7 @@ namespace ModelGen.Kernels.Reference
                 }
                 if (!dGamma.IsEmpty) dGamma[c] += (float)sumDyXhat;
                 if (!dBeta.IsEmpty) dBeta[c] += (float)sumDy;
+                if (dx.IsEmpty) continue;
                 double g = gamma.IsEmpty ? 1.0 : gamma[c];
                 double factor = g * inverseStd[c] / rows;
                 for (int r = 0; r < rows; r++)
