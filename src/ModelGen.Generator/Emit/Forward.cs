@@ -29,7 +29,7 @@ internal static partial class ModelEmitter
             {
                 w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
                 w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                w.Line("ForwardInference(x, n);");
+                w.Line("ForwardInference(x, n, LayerCount);");
                 w.Line($"{final}.CopyTo(outputs.Slice(start * OutputLength, n * OutputLength));");
             }
         }
@@ -42,7 +42,7 @@ internal static partial class ModelEmitter
             w.Line("    throw new global::System.ArgumentException($\"input holds {input.Length} floats, but the model takes InputLength = {InputLength}.\", nameof(input));");
             w.Line("const int n = 1;");
             w.Line("var x = input;");
-            w.Line("ForwardInference(x, n);");
+            w.Line("ForwardInference(x, n, LayerCount);");
             w.Line($"return {Kernels}.Losses.ArgMax({final});");
         }
         w.Line();
@@ -57,7 +57,7 @@ internal static partial class ModelEmitter
             {
                 w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
                 w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                w.Line("ForwardInference(x, n);");
+                w.Line("ForwardInference(x, n, LayerCount);");
                 w.Line($"var y = {final};");
                 w.Line("for (int i = 0; i < n; i++)");
                 w.Line($"    classes[start + i] = {Kernels}.Losses.ArgMax(y.Slice(i * OutputLength, OutputLength));");
@@ -65,13 +65,77 @@ internal static partial class ModelEmitter
         }
         w.Line();
 
-        w.Line("/// <summary>Inference on n &lt;= BatchSize samples into the activation arena, layer by layer.</summary>");
-        using (w.Block($"private void ForwardInference({ReadOnlySpan} x, int n)"))
+        w.Line("/// <summary>Inference on n &lt;= BatchSize samples into the activation arena, layer by layer, up to layer <paramref name=\"last\"/>.</summary>");
+        using (w.Block($"private void ForwardInference({ReadOnlySpan} x, int n, int last)"))
         {
             WriteArenaLocals(w, training: false);
             foreach (LayerPlan layer in plan.Layers)
+            {
+                if (layer.Info.Spec.Index > 1) w.Line($"if (last < {layer.Info.Spec.Index}) return;");
                 WriteLayerForward(w, layer, plan, training: false);
+            }
         }
+        w.Line();
+
+        WriteLayerAccess(w, plan);
+    }
+
+    /// <summary>Layer metadata and ForwardTo: run the model up to a layer (a frozen prefix, once) and read its output.</summary>
+    private static void WriteLayerAccess(CodeWriter w, ModelPlan plan)
+    {
+        w.Line("/// <summary>The number of layers (the input is layer 0).</summary>");
+        w.Line($"public const int LayerCount = {plan.Layers.Count};");
+        w.Line();
+        w.Line("/// <summary>The index (1 to <see cref=\"LayerCount\"/>) of the layer with this name.</summary>");
+        w.OpenBlock("public static int LayerIndex(string name) => name switch");
+        {
+            foreach (LayerPlan layer in plan.Layers)
+                w.Line($"\"{layer.Info.Name}\" => {layer.Info.Spec.Index},");
+            w.Line("_ => throw new global::System.ArgumentException($\"The model has no layer '{name}'.\", nameof(name)),");
+        }
+        w.CloseBlock(";");
+        w.Line();
+        w.Line("/// <summary>The number of floats one sample produces at a layer (0: the input).</summary>");
+        w.OpenBlock("public static int LayerOutputLength(int layer) => layer switch");
+        {
+            w.Line("0 => InputLength,");
+            foreach (LayerPlan layer in plan.Layers)
+                w.Line($"{layer.Info.Spec.Index} => {layer.OutputLength},");
+            w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, $\"Layers are numbered 0 (the input) to {LayerCount}.\"),");
+        }
+        w.CloseBlock(";");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Inference up to and including layer <paramref name=\"layer\"/> on n samples, writing that layer's output (n *");
+        w.Line("/// <see cref=\"LayerOutputLength\"/> floats): run a frozen prefix once over a data set, then train the layers above it on");
+        w.Line("/// the cached activations with <c>TrainStepFrom</c>. Dropout is the identity and batch norm uses its moving statistics.");
+        w.Line("/// </summary>");
+        using (w.Block($"public void ForwardTo(int layer, {ReadOnlySpan} inputs, {Span} outputs)"))
+        {
+            w.Line("int length = LayerOutputLength(layer);");
+            w.Line("int count = inputs.Length / InputLength;");
+            w.Line("if (count == 0 || inputs.Length % InputLength != 0)");
+            w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats, which is not a positive multiple of InputLength ({InputLength}).\", nameof(inputs));");
+            w.Line("if (outputs.Length != count * length)");
+            w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats, but {count} samples produce {count * length} at layer {layer}.\", nameof(outputs));");
+            using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+            {
+                w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
+                w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
+                w.Line("ForwardInference(x, n, layer);");
+                w.Line("int offset = InferenceOutputOffset(layer);");
+                w.Line("(offset < 0 ? x : _activations.Span.Slice(offset, n * length)).CopyTo(outputs.Slice(start * length, n * length));");
+            }
+        }
+        w.Line();
+        w.Line("/// <summary>Where a layer's output sits in the activation arena at inference (-1: it is the model input, or a view of it).</summary>");
+        w.OpenBlock("private static int InferenceOutputOffset(int layer) => layer switch");
+        {
+            foreach (LayerPlan layer in plan.Layers)
+                w.Line($"{layer.Info.Spec.Index} => {layer.InferenceOutputOffset},");
+            w.Line("_ => -1,");
+        }
+        w.CloseBlock(";");
         w.Line();
     }
 

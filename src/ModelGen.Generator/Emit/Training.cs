@@ -29,7 +29,7 @@ internal static partial class ModelEmitter
         using (w.Block($"public float TrainStep({ReadOnlySpan} inputs, {labels} labels, global::ModelGen.Optimizer optimizer)"))
         {
             w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
-            w.Line("float loss = ComputeGradients(inputs, labels);");
+            w.Line("float loss = ComputeGradientsFrom(0, inputs, labels);");
             w.Line("optimizer.Apply(_parameters.Span, _gradients!.Span, _trainable.Ranges);");
             w.Line("return loss;");
         }
@@ -40,16 +40,41 @@ internal static partial class ModelEmitter
         w.Line("/// over the n samples plus L1/L2 terms) and backward in reverse layer order, leaving d(loss)/d(variable) in");
         w.Line("/// <see cref=\"Gradients\"/>. Updates no trainable variable. Returns the loss.");
         w.Line("/// </summary>");
-        using (w.Block($"public float ComputeGradients({ReadOnlySpan} inputs, {labels} labels)"))
+        w.Line($"public float ComputeGradients({ReadOnlySpan} inputs, {labels} labels) => ComputeGradientsFrom(0, inputs, labels);");
+        w.Line();
+
+        w.Line("/// <summary>");
+        w.Line("/// One training step of the layers above <paramref name=\"layer\"/>, on the activations that layer produced (from");
+        w.Line("/// <see cref=\"ForwardTo\"/>): caching a frozen prefix, as the tutorials do. Every variable at or below");
+        w.Line("/// <paramref name=\"layer\"/> must be frozen (declared or with <c>Trainable.Freeze</c>). Layer 0 is the input, so");
+        w.Line("/// <c>TrainStepFrom(0, ...)</c> is <see cref=\"TrainStep\"/>. With no dropout or batch norm in the prefix the result equals");
+        w.Line("/// training the whole model with the prefix frozen, bit for bit.");
+        w.Line("/// </summary>");
+        using (w.Block($"public float TrainStepFrom(int layer, {ReadOnlySpan} activations, {labels} labels, global::ModelGen.Optimizer optimizer)"))
         {
-            w.Line("int n = CountSamples(inputs, labels.Length, BatchSize);");
+            w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
+            w.Line("float loss = ComputeGradientsFrom(layer, activations, labels);");
+            w.Line("optimizer.Apply(_parameters.Span, _gradients!.Span, _trainable.Ranges);");
+            w.Line("return loss;");
+        }
+        w.Line();
+
+        using (w.Block($"private float ComputeGradientsFrom(int layer, {ReadOnlySpan} inputs, {labels} labels)"))
+        {
+            w.Line("int length = LayerOutputLength(layer);");
+            w.Line("if (layer >= LayerCount)");
+            w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, $\"Training starts above layer {layer}, but the model's last layer is {LayerCount}.\");");
+            w.Line("if (_trainable.LowestLayer <= layer)");
+            w.Line("    throw new global::System.InvalidOperationException($\"Layer {_trainable.LowestLayer} has trainable variables, so training cannot start above layer {layer}: freeze layers 1 to {layer} first (Trainable.Freeze).\");");
+            w.Line("int n = CountSamples(inputs, length, labels.Length, BatchSize);");
             w.Line("EnsureTrainingBuffers();");
             w.Line("var x = inputs;");
             w.Line("var p = _parameters.Span;");
             w.Line("var a = _activations.Span;");
             w.Line("var d = _deltas!.Span;");
             w.Line("var g = _gradients!.Span;");
-            w.Line("ForwardTraining(x, n);");
+            w.Line("if (layer > 0 && TrainingOutputOffset(layer) >= 0) x.CopyTo(a.Slice(TrainingOutputOffset(layer), n * length));");
+            w.Line("ForwardTraining(x, n, layer + 1);");
             w.Line("g.Clear();");
             w.Line($"float loss = {Kernels}.Losses.{lossCall}({finalDelta}, {finalTraining}, labels, n, {classes});");
             foreach (VariablePlan v in plan.Variables.Where(v => v.L1 > 0 || v.L2 > 0))
@@ -57,6 +82,16 @@ internal static partial class ModelEmitter
             w.Line("Backward(x, n);");
             w.Line("return loss;");
         }
+        w.Line();
+
+        w.Line("/// <summary>Where a layer's output sits in the activation arena while training (-1: the model input, or a view of it).</summary>");
+        w.OpenBlock("private static int TrainingOutputOffset(int layer) => layer switch");
+        {
+            foreach (LayerPlan layer in plan.Layers)
+                w.Line($"{layer.Info.Spec.Index} => {layer.OutputOffset},");
+            w.Line("_ => -1,");
+        }
+        w.CloseBlock(";");
         w.Line();
 
         w.Line("/// <summary>");
@@ -72,7 +107,7 @@ internal static partial class ModelEmitter
         w.Line("/// <summary>Mean loss (without regularization) and accuracy over any number of samples, in inference mode, in batches.</summary>");
         using (w.Block($"public global::ModelGen.Evaluation Evaluate({ReadOnlySpan} inputs, {labels} labels)"))
         {
-            w.Line("int count = CountSamples(inputs, labels.Length, int.MaxValue);");
+            w.Line("int count = CountSamples(inputs, InputLength, labels.Length, int.MaxValue);");
             w.Line("double lossSum = 0;");
             w.Line("long correct = 0;");
             using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
@@ -80,7 +115,7 @@ internal static partial class ModelEmitter
                 w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
                 w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
                 w.Line("var l = labels.Slice(start * LabelLength, n * LabelLength);");
-                w.Line("ForwardInference(x, n);");
+                w.Line("ForwardInference(x, n, LayerCount);");
                 w.Line($"var y = {finalInference};");
                 w.Line($"lossSum += (double){Kernels}.Losses.{lossCall}({Span}.Empty, y, l, n, {classes}) * n;");
                 w.Line($"correct += {Kernels}.Losses.CountCorrect(y, l, n, {classes});");
@@ -90,11 +125,11 @@ internal static partial class ModelEmitter
         w.Line();
 
         w.Line("/// <summary>The number of samples in inputs, checked against the labels and the largest batch allowed.</summary>");
-        using (w.Block($"private static int CountSamples({ReadOnlySpan} inputs, int labelCount, int maxSamples)"))
+        using (w.Block($"private static int CountSamples({ReadOnlySpan} inputs, int sampleLength, int labelCount, int maxSamples)"))
         {
-            w.Line("int n = inputs.Length / InputLength;");
-            w.Line("if (n == 0 || inputs.Length % InputLength != 0)");
-            w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats, which is not a positive multiple of InputLength ({InputLength}).\", nameof(inputs));");
+            w.Line("int n = inputs.Length / sampleLength;");
+            w.Line("if (n == 0 || inputs.Length % sampleLength != 0)");
+            w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats, which is not a positive multiple of the sample length {sampleLength}.\", nameof(inputs));");
             w.Line("if (n > maxSamples)");
             w.Line("    throw new global::System.ArgumentException($\"inputs holds {n} samples, but one training step takes at most BatchSize = {BatchSize}.\", nameof(inputs));");
             w.Line("if (labelCount != n * LabelLength)");
@@ -112,12 +147,15 @@ internal static partial class ModelEmitter
         }
         w.Line();
 
-        w.Line("/// <summary>Training-mode forward on n samples: dropout masks drawn, batch statistics used and moving averages updated.</summary>");
-        using (w.Block($"private void ForwardTraining({ReadOnlySpan} x, int n)"))
+        w.Line("/// <summary>Training-mode forward on n samples from layer <paramref name=\"first\"/> up: dropout masks drawn, batch statistics used and moving averages updated.</summary>");
+        using (w.Block($"private void ForwardTraining({ReadOnlySpan} x, int n, int first)"))
         {
             WriteArenaLocals(w, training: true);
             foreach (LayerPlan layer in plan.Layers)
+            {
+                w.Line($"if (first <= {layer.Info.Spec.Index})");
                 WriteLayerForward(w, layer, plan, training: true);
+            }
         }
         w.Line();
 

@@ -1,0 +1,66 @@
+// Caching frozen lower layers: run the prefix once with ForwardTo, train the rest with TrainStepFrom, and get exactly
+// what training the whole model with the prefix frozen gives.
+using System;
+using ModelGen;
+
+namespace ModelGen.Models.Tests;
+
+public class CachedPrefixTests
+{
+    [Fact]
+    public void TrainingOnCachedPrefix_EqualsTrainingTheFrozenModel_Bitwise()
+    {
+        const int batches = 6, batch = FrozenNet.BatchSize;
+        float[] inputs = TestUtil.Random(batches * batch * FrozenNet.InputLength, 90);
+        int[] labels = new int[batches * batch];
+        for (int i = 0; i < labels.Length; i++) labels[i] = i % 3;
+
+        var whole = new FrozenNet();
+        var wholeAdam = new Adam(0.01);
+        var cached = new FrozenNet();
+        var cachedAdam = new Adam(0.01);
+
+        int frozen2 = FrozenNet.LayerIndex("frozen2");
+        int length = FrozenNet.LayerOutputLength(frozen2);
+        float[] activations = new float[batches * batch * length];
+        cached.ForwardTo(frozen2, inputs, activations);
+
+        for (int epoch = 0; epoch < 3; epoch++)
+        for (int b = 0; b < batches; b++)
+        {
+            var l = labels.AsSpan(b * batch, batch);
+            float expected = whole.TrainStep(inputs.AsSpan(b * batch * FrozenNet.InputLength, batch * FrozenNet.InputLength), l, wholeAdam);
+            float actual = cached.TrainStepFrom(frozen2, activations.AsSpan(b * batch * length, batch * length), l, cachedAdam);
+            Assert.Equal(expected, actual);
+        }
+        Assert.Equal(whole.Parameters.ToArray(), cached.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void ForwardToLastLayer_EqualsForward_AndLayerZeroIsTheInput()
+    {
+        var model = new ConvNet();
+        float[] inputs = TestUtil.Random(5 * ConvNet.InputLength, 91);
+        float[] expected = new float[5 * ConvNet.OutputLength], actual = new float[5 * ConvNet.OutputLength];
+        model.Forward(inputs, expected);
+        model.ForwardTo(ConvNet.LayerCount, inputs, actual);
+        Assert.Equal(expected, actual);
+        float[] flattened = new float[5 * ConvNet.LayerOutputLength(ConvNet.LayerIndex("flatten"))];
+        model.ForwardTo(ConvNet.LayerIndex("flatten"), inputs, flattened);
+        Assert.Equal(2 * 2 * 2, ConvNet.LayerOutputLength(3));
+        float[] input = new float[5 * ConvNet.InputLength];
+        model.ForwardTo(0, inputs, input);
+        Assert.Equal(inputs, input);
+    }
+
+    [Fact]
+    public void TrainStepFrom_WithATrainablePrefix_Throws()
+    {
+        var model = new ConvNet();
+        var e = Assert.Throws<InvalidOperationException>(() => model.TrainStepFrom(1, new float[ConvNet.LayerOutputLength(1)], new[] { 0 }, new Sgd()));
+        Assert.Contains("freeze layers 1 to 1", e.Message);
+        model.Trainable.Freeze("conv1/.*");
+        model.TrainStepFrom(1, new float[ConvNet.LayerOutputLength(1)], new[] { 0 }, new Sgd());
+        Assert.Throws<ArgumentException>(() => ConvNet.LayerIndex("nope"));
+    }
+}
