@@ -30,3 +30,23 @@ namespace ModelGen
         public int[] Shape { get; }
     }
 }
+
+namespace ModelGen
+{
+    /// <summary>
+    /// Bakes trained weights into the model: the generator checks the safetensors file's names, shapes and dtypes against
+    /// the model at compile time (a mismatch is a build error naming the variable and both shapes), and the constructor
+    /// loads the variables from the assembly, with no file access. The project lists the file twice:
+    /// <c>&lt;AdditionalFiles Include="mnist-cnn.safetensors" /&gt;</c> (for the check) and
+    /// <c>&lt;EmbeddedResource Include="mnist-cnn.safetensors" LogicalName="mnist-cnn.safetensors" /&gt;</c> (the data).
+    /// </summary>
+    [System.AttributeUsage(System.AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+    public sealed class WeightsAttribute : System.Attribute
+    {
+        /// <summary>Bakes the weights of the file named <paramref name="fileName"/> (matched by file name among the AdditionalFiles).</summary>
+        public WeightsAttribute(string fileName) => FileName = fileName;
+
+        /// <summary>The safetensors file's name, also the embedded resource's logical name.</summary>
+        public string FileName { get; }
+    }
+}

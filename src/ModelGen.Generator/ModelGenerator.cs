@@ -10,6 +10,7 @@ using ModelGen.Generator.Model;
 using ModelGen.Generator.Parsing;
 using ModelGen.Generator.Planning;
 using ModelGen.Generator.Shapes;
+using ModelGen.Generator.Weights;
 
 namespace ModelGen.Generator;
 
@@ -24,6 +25,7 @@ public sealed class ModelGenerator : IIncrementalGenerator
         public const string Analyze = nameof(Analyze);
         public const string Diagnostics = nameof(Diagnostics);
         public const string Plan = nameof(Plan);
+        public const string Weights = nameof(Weights);
     }
 
     /// <inheritdoc/>
@@ -36,9 +38,16 @@ public sealed class ModelGenerator : IIncrementalGenerator
                 static (context, token) => SafeParse(context, token))
             .WithTrackingName(Steps.Parse);
 
+        IncrementalValueProvider<ImmutableArray<WeightsFileInfo>> weights = context.AdditionalTextsProvider
+            .Where(static text => text.Path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            .Select(static (text, token) => WeightsFileInfo.Read(text.Path, token))
+            .WithTrackingName(Steps.Weights)
+            .Collect();
+
         IncrementalValuesProvider<AnalysisResult> analyzed = specs
             .Where(static spec => spec is not null)
-            .Select(static (spec, token) => Analyze(spec!, token))
+            .Combine(weights)
+            .Select(static (pair, token) => Analyze(pair.Left!, pair.Right, token))
             .WithTrackingName(Steps.Analyze);
 
         context.RegisterSourceOutput(
@@ -91,14 +100,17 @@ public sealed class ModelGenerator : IIncrementalGenerator
         }
     }
 
-    internal static AnalysisResult Analyze(ModelSpec spec, CancellationToken token)
+    internal static AnalysisResult Analyze(ModelSpec spec, ImmutableArray<WeightsFileInfo> weights, CancellationToken token)
     {
         try
         {
             ModelShapes shapes = ShapeInference.Infer(spec);
             token.ThrowIfCancellationRequested();
             ModelPlan? plan = shapes.Ok ? Planner.Plan(shapes) : null;
-            return new AnalysisResult(plan, shapes.Diagnostics);
+            if (plan is null || spec.WeightsFile is null) return new AnalysisResult(plan, shapes.Diagnostics);
+            var diagnostics = new System.Collections.Generic.List<DiagnosticInfo>(shapes.Diagnostics);
+            bool fits = WeightsCheck.Check(plan, weights, diagnostics);
+            return new AnalysisResult(fits ? plan with { WeightsResource = spec.WeightsFile } : null, diagnostics.ToEquatableArray());
         }
         catch (OperationCanceledException)
         {

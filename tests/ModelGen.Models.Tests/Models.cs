@@ -118,3 +118,18 @@ public partial class DropoutProbe;
 [Dense(1, Name = "out")]
 [MeanSquaredError]
 public partial class BatchNormProbe;
+
+/// <summary>Weights baked in at compile time from baked.safetensors (an AdditionalFiles and EmbeddedResource item).</summary>
+[Model(BatchSize = 4)]
+[Weights("baked.safetensors")]
+[Input(4)]
+[Dense(3, Activation = Activation.Tanh, Name = "hidden")]
+[Dense(2, Name = "out")]
+public partial class BakedNet;
+
+/// <summary>The same layers as BakedNet, without baked weights.</summary>
+[Model(BatchSize = 4)]
+[Input(4)]
+[Dense(3, Activation = Activation.Tanh, Name = "hidden")]
+[Dense(2, Name = "out")]
+public partial class BakedTwin;

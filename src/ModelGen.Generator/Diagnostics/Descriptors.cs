@@ -104,6 +104,18 @@ internal static class Descriptors
         "Softmax cross entropy needs at least two classes",
         "[SoftmaxCrossEntropy] needs at least 2 outputs to choose between, but {0} produces {1}: use at least 2 units, or [MeanSquaredError] for one output");
 
+    public static readonly DiagnosticDescriptor WeightsFileNotFound = Error("MG0114",
+        "Weights file not in AdditionalFiles",
+        "Model '{0}' bakes the weights '{1}', but no AdditionalFiles item has that file name: add <AdditionalFiles Include=\"{1}\" /> and <EmbeddedResource Include=\"{1}\" LogicalName=\"{1}\" /> to the project");
+
+    public static readonly DiagnosticDescriptor WeightsFileInvalid = Error("MG0115",
+        "Weights file cannot be read",
+        "Model '{0}' bakes the weights '{1}', which is not a valid safetensors file: {2}");
+
+    public static readonly DiagnosticDescriptor WeightsMismatch = Error("MG0116",
+        "Weights file does not fit the model",
+        "The weights '{0}' do not fit model '{1}': {2}");
+
     /// <summary>Every descriptor, for lookup by id when a diagnostic is reported.</summary>
     public static readonly DiagnosticDescriptor[] All =
     {
@@ -111,7 +123,7 @@ internal static class Descriptors
         InputNotFirst, DuplicateLoss, ContainingTypeNotPartial,
         NonPositiveArgument, DropoutRateOutOfRange, KernelLargerThanInput, NeedsImageInput, NeedsFlatInput, LossNeedsVector,
         DuplicateVariableName, ModelTooLarge, ArgumentOutOfRange, InvalidName, FlattenOfVector, SoftmaxBeforeSoftmaxCrossEntropy,
-        TooFewClasses,
+        TooFewClasses, WeightsFileNotFound, WeightsFileInvalid, WeightsMismatch,
     };
 
     public static DiagnosticDescriptor ById(string id)

@@ -181,9 +181,29 @@ internal static partial class ModelEmitter
 
     private static void WriteConstructor(CodeWriter w, ModelPlan plan)
     {
-        w.Line("/// <summary>Creates the model and initializes its parameters from <see cref=\"Seed\"/>.</summary>");
-        using (w.Block($"public {plan.Spec.TypeName}()"))
-            w.Line("ResetParameters();");
+        if (plan.WeightsResource is { } resource)
+        {
+            w.Line($"/// <summary>Creates the model with the weights baked from <c>{resource}</c> ([Weights]), read from the assembly.</summary>");
+            using (w.Block($"public {plan.Spec.TypeName}()"))
+            {
+                w.Line("ResetParameters();");
+                w.Line("LoadBakedWeights();");
+            }
+            w.Line();
+            w.Line($"/// <summary>Loads the variables embedded in the assembly as <c>{resource}</c>, checked against the model at compile time.</summary>");
+            using (w.Block("public void LoadBakedWeights()"))
+            {
+                w.Line($"using var stream = typeof({plan.Spec.TypeName}).Assembly.GetManifestResourceStream(\"{resource}\")");
+                w.Line($"    ?? throw new global::System.InvalidOperationException(\"The weights '{resource}' named by [Weights] are not embedded in the assembly: add <EmbeddedResource Include=\\\"{resource}\\\" LogicalName=\\\"{resource}\\\" /> to the project.\");");
+                w.Line("global::ModelGen.Checkpoints.Checkpoint.Load(this, stream);");
+            }
+        }
+        else
+        {
+            w.Line("/// <summary>Creates the model and initializes its parameters from <see cref=\"Seed\"/>.</summary>");
+            using (w.Block($"public {plan.Spec.TypeName}()"))
+                w.Line("ResetParameters();");
+        }
         w.Line();
         w.Line("/// <summary>Initializes every variable again from <see cref=\"Seed\"/>, as at construction, and restarts the random stream.</summary>");
         using (w.Block("public void ResetParameters()"))

@@ -106,7 +106,9 @@ internal sealed record ModelSpec(
     LossKind Loss,
     LocationInfo? LossLocation,
     bool HasCompilerErrors,
-    EquatableArray<DiagnosticInfo> Diagnostics);
+    EquatableArray<DiagnosticInfo> Diagnostics,
+    string? WeightsFile = null,
+    LocationInfo? WeightsLocation = null);
 
 /// <summary>A type that contains the model, from the outermost in: its keyword (class, struct, record...) and name.</summary>
 internal sealed record ContainingTypeSpec(string Keyword, string Name);

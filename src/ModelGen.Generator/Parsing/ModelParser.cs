@@ -65,6 +65,8 @@ internal static class ModelParser
         bool hasCompilerErrors = false;
         SyntaxNode? layerDeclaration = null;
         bool splitReported = false;
+        string? weightsFile = null;
+        LocationInfo? weightsLocation = null;
 
         foreach (AttributeData attribute in symbol.GetAttributes())
         {
@@ -94,6 +96,10 @@ internal static class ModelParser
 
             switch (name)
             {
+                case "WeightsAttribute":
+                    weightsFile = attribute.ConstructorArguments.FirstOrDefault().Value as string;
+                    weightsLocation = location;
+                    break;
                 case "InputAttribute":
                     if (inputLocation is not null)
                     {
@@ -142,7 +148,9 @@ internal static class ModelParser
             loss,
             lossLocation,
             hasCompilerErrors,
-            diagnostics.ToEquatableArray());
+            diagnostics.ToEquatableArray(),
+            weightsFile,
+            weightsLocation);
     }
 
     private static string Keyword(TypeDeclarationSyntax? syntax) => syntax switch

@@ -63,4 +63,5 @@ internal sealed record ModelPlan(
     int ScratchLength,
     int LowestTrainableLayer,
     int FinalOutputOffset,
-    int FinalInferenceOffset);
+    int FinalInferenceOffset,
+    string? WeightsResource = null);
