@@ -186,7 +186,8 @@ internal static partial class ModelEmitter
             w.Line($"/// <summary>Creates the model with the weights baked from <c>{resource}</c> ([Weights]), read from the assembly.</summary>");
             using (w.Block($"public {plan.Spec.TypeName}()"))
             {
-                w.Line("ResetParameters();");
+                w.Line("// Every variable comes from the baked file (the load is strict), so no random initialization first.");
+                w.Line("_rng = new global::ModelGen.Rng(unchecked((ulong)(long)Seed));");
                 w.Line("LoadBakedWeights();");
             }
             w.Line();
