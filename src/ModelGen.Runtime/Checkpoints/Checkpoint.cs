@@ -1,5 +1,5 @@
-// Saves a model's named variables as a safetensors file (atomically) and restores them strictly: a load that finds any
-// problem lists them all and changes nothing.
+// Saves a model's named variables (and optionally its optimizer's slots and step count) as a safetensors file, atomically,
+// and restores them strictly: a load that finds any problem lists them all and changes nothing.
 using System;
 using System.Buffers;
 using System.Buffers.Binary;
@@ -16,7 +16,9 @@ namespace ModelGen.Checkpoints
     /// little-endian header length N, N bytes of JSON mapping each name to its dtype, shape and data offsets (plus a
     /// <c>__metadata__</c> map of strings), then the raw little-endian data. Files are readable by Python's
     /// <c>safetensors</c> package. Kernels are stored in TensorFlow's layout ([kh, kw, in, out], [in, out]), so the roles of
-    /// TensorFlow 1.x's <c>tf.train.Saver</c> save/restore (by variable name) carry over.
+    /// TensorFlow 1.x's <c>tf.train.Saver</c> save/restore (by variable name) carry over. With
+    /// <see cref="CheckpointOptions.Optimizer"/> and <see cref="LoadOptions.Optimizer"/> the optimizer's slots and step
+    /// count travel with the model, for an exact resume. The conventions are described in <c>docs/checkpoints.md</c>.
     /// </summary>
     public static class Checkpoint
     {
@@ -145,8 +147,11 @@ namespace ModelGen.Checkpoints
         /// Restores the variables of <paramref name="model"/> from the safetensors file at <paramref name="path"/>.
         /// Strict by default: every (selected) model variable must be present with its exact shape, and every tensor must
         /// be a model variable. F32 data is copied; F64, F16 and BF16 data is converted to F32 (F64 rounding to nearest);
-        /// integer and 8-bit float dtypes are an error. On any problem nothing is changed.
+        /// integer and 8-bit float dtypes are an error, except for <c>optimizer/iterations</c> (I64, shape []), the step count
+        /// read with <see cref="LoadOptions.Optimizer"/>. Tensors under <c>optimizer/</c> are ignored without it. On any
+        /// problem nothing is changed, neither the model nor the optimizer.
         /// </summary>
+        /// <exception cref="ArgumentException">The options are invalid, or <see cref="LoadOptions.Optimizer"/> is bound to an arena of another size.</exception>
         /// <exception cref="CheckpointException">The file is malformed or does not match the model; the message lists every problem.</exception>
         /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
         public static void Load(IModel model, string path, LoadOptions? options = null)
