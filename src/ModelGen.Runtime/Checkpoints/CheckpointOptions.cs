@@ -1,4 +1,5 @@
-// The options of Checkpoint.Save and Checkpoint.Load: metadata to write, and which tensors to restore under which names.
+// The options of Checkpoint.Save and Checkpoint.Load: metadata and optimizer state to write, and which tensors to
+// restore under which names.
 using System.Collections.Generic;
 
 namespace ModelGen.Checkpoints
@@ -14,6 +15,22 @@ namespace ModelGen.Checkpoints
         /// for the entries the runtime writes (<c>modelgen.format</c>, <c>modelgen.model</c>, <c>modelgen.step</c>).
         /// </summary>
         public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+        /// <summary>
+        /// The optimizer whose state to save with the model, so that training can resume exactly where it stopped (as
+        /// TensorFlow 1.x's <c>tf.train.Saver</c> saves the optimizer's slot variables and <c>global_step</c>). Written are:
+        /// each slot of each trainable variable as <c>optimizer/&lt;slot&gt;/&lt;variable&gt;</c> (F32, the variable's
+        /// shape, e.g. <c>optimizer/m/fc1/kernel</c>); the step count <see cref="ModelGen.Optimizer.Iterations"/> as
+        /// <c>optimizer/iterations</c> (I64, shape [], a scalar); and the metadata entry <c>modelgen.optimizer</c>, a JSON
+        /// object with the optimizer's type name and hyper-parameters. An optimizer that has not been used yet is bound to
+        /// the model's arena first (its slots then hold their initial values). Null (the default) saves the model only.
+        /// <para>
+        /// What a checkpoint does not hold: the model's own random stream, from which <c>Dropout</c> layers draw their
+        /// masks, and the state of a learning-rate schedule beyond the step count. A resumed run equals an uninterrupted
+        /// one bitwise only for models without dropout (and schedules that are functions of the step).
+        /// </para>
+        /// </summary>
+        public Optimizer? Optimizer { get; init; }
     }
 
     /// <summary>
@@ -47,5 +64,19 @@ namespace ModelGen.Checkpoints
         /// <see cref="VariableKind.Kernel"/> with rank 2 or 4 are transposed.
         /// </summary>
         public bool PyTorchLayout { get; init; }
+
+        /// <summary>
+        /// The optimizer to restore from the file's optimizer state (see <see cref="CheckpointOptions.Optimizer"/>), to resume
+        /// training exactly. The file's <c>modelgen.optimizer</c> type must be this optimizer's type (its hyper-parameters
+        /// are not compared: this optimizer keeps its own), and every slot of every selected trainable variable must be
+        /// present with the variable's shape, as must <c>optimizer/iterations</c> (I64, shape []). The optimizer is then
+        /// bound to the model's arena (<c>Bind(model.Parameters.Length)</c>), its slots for those variables are overwritten
+        /// (the rest keep their values) and <see cref="ModelGen.Optimizer.Iterations"/> is set; all of it only after the
+        /// whole file was validated and read, so a failed load changes neither the model nor the optimizer. Slot tensors
+        /// follow <see cref="Include"/> and <see cref="Rename"/> (applied to their variable part) and are never transposed;
+        /// combining this with <see cref="PyTorchLayout"/> is an error. Null (the default) ignores every tensor whose name
+        /// starts with <c>optimizer/</c>.
+        /// </summary>
+        public Optimizer? Optimizer { get; init; }
     }
 }
