@@ -179,7 +179,7 @@ namespace ModelGen
                 ["trainer.epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
                 ["trainer.loss"] = monitored.ToString("R", CultureInfo.InvariantCulture),
             };
-            Checkpoint.Save(model, path, new CheckpointOptions { Step = optimizer.Iterations, Metadata = metadata });
+            Checkpoint.Save(model, path, new CheckpointOptions { Step = optimizer.Iterations, Metadata = metadata, Optimizer = optimizer });
         }
 
         private static void CheckModel(IModel model, int labelLength)

@@ -75,7 +75,8 @@ namespace ModelGen
         /// atomically) during training: after each validation whose monitored loss is the lowest so far (strictly), or
         /// after every epoch with <see cref="CheckpointEveryEpoch"/>. Null (the default) saves nothing. The file's metadata
         /// holds <c>modelgen.step</c> (the optimizer's iterations), <c>trainer.epoch</c> (1-based) and <c>trainer.loss</c>
-        /// (the monitored loss, <c>NaN</c> for an epoch without validation).
+        /// (the monitored loss, <c>NaN</c> for an epoch without validation), and the optimizer's state, so that a run resumes with
+        /// <c>Load(path, new LoadOptions { Optimizer = optimizer })</c>.
         /// </summary>
         public string? CheckpointPath { get; init; }
 
