@@ -1,5 +1,6 @@
-// The incremental pipeline, and only the pipeline: parse -> shapes -> plan -> emit. Diagnostics and source are separate
-// outputs, so a change that only moves a diagnostic re-emits no code. Every stage carries value-equatable records.
+// The incremental pipeline, and only the pipeline: parse -> shapes -> plan -> emit. Every stage carries value-equatable
+// records. The MG diagnostics of parse and shapes are reported by Analyzers/ModelAnalyzer, which runs the same stages as
+// you type; the generator reports only MG0005 failures of its emit stage, so a build shows each diagnostic once.
 using System;
 using System.Collections.Immutable;
 using System.Threading;
@@ -23,7 +24,6 @@ public sealed class ModelGenerator : IIncrementalGenerator
     {
         public const string Parse = nameof(Parse);
         public const string Analyze = nameof(Analyze);
-        public const string Diagnostics = nameof(Diagnostics);
         public const string Plan = nameof(Plan);
         public const string Weights = nameof(Weights);
     }
@@ -49,14 +49,6 @@ public sealed class ModelGenerator : IIncrementalGenerator
             .Combine(weights)
             .Select(static (pair, token) => Analyze(pair.Left!, pair.Right, token))
             .WithTrackingName(Steps.Analyze);
-
-        context.RegisterSourceOutput(
-            analyzed.Select(static (result, _) => result.Diagnostics).WithTrackingName(Steps.Diagnostics),
-            static (context, diagnostics) =>
-            {
-                foreach (DiagnosticInfo info in diagnostics)
-                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.ById(info.Id), info.Location?.ToLocation(), info.Arguments.AsSpan().ToArray()));
-            });
 
         context.RegisterSourceOutput(
             analyzed.Select(static (result, _) => result.Plan).Where(static plan => plan is not null).WithTrackingName(Steps.Plan),
@@ -91,7 +83,7 @@ public sealed class ModelGenerator : IIncrementalGenerator
         }
         catch (Exception exception)
         {
-            // Report through a spec that carries only the failure.
+            // A spec that carries only the failure: it yields no plan, and the analyzer reports the same failure.
             LocationInfo? location = LocationInfo.From(context.TargetNode);
             string name = context.TargetSymbol.Name;
             return new ModelSpec(null, name, name, "internal", EquatableArray<ContainingTypeSpec>.Empty, 1, 0, location,
@@ -123,5 +115,5 @@ public sealed class ModelGenerator : IIncrementalGenerator
         }
     }
 
-    private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message.Replace('\r', ' ').Replace('\n', ' ');
+    internal static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message.Replace('\r', ' ').Replace('\n', ' ');
 }

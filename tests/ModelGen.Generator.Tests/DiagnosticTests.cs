@@ -1,5 +1,6 @@
 // Every diagnostic by id, by location (line and column of the attribute or argument at fault) and by message,
-// and no other diagnostic beside it.
+// and no other diagnostic beside it, as a build reports them: the analyzer runs the parse and shape stages, and the
+// generator adds nothing of its own (each diagnostic appears once).
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
@@ -7,11 +8,12 @@ namespace ModelGen.Generator.Tests;
 
 public class DiagnosticTests
 {
-    /// <summary>Runs the generator and asserts exactly one diagnostic, with this id, starting where snippet starts.</summary>
+    /// <summary>Runs the generator and the analyzer and asserts exactly one diagnostic, with this id, starting where snippet starts.</summary>
     private static Diagnostic Single(string source, string id, string snippet)
     {
         GeneratorRun run = GeneratorHarness.Run(source);
-        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.True(diagnostic.Location.IsInSource, "the diagnostic is placed in the compilation's syntax tree");
         Assert.Equal(id, diagnostic.Id);
         Assert.Equal(GeneratorHarness.At(source, snippet), GeneratorHarness.Position(diagnostic));
         return diagnostic;
@@ -49,7 +51,7 @@ public class DiagnosticTests
         string first = "using ModelGen;\n[Model]\n[Input(4)]\n[Dense(3)]\npublic partial class Net;\n";
         string second = "using ModelGen;\n[Dense(2)]\npublic partial class Net;\n";
         GeneratorRun run = GeneratorHarness.Run(first, second);
-        Diagnostic d = Assert.Single(run.GeneratorDiagnostics);
+        Diagnostic d = Assert.Single(run.Diagnostics);
         Assert.Equal("MG0004", d.Id);
         Assert.Equal("Model1.cs", d.Location.GetLineSpan().Path);
         Assert.Equal(GeneratorHarness.At(second, "Dense(2)"), GeneratorHarness.Position(d));
@@ -140,7 +142,7 @@ public class DiagnosticTests
     public void SameConvWithLargeKernel_IsFine()
     {
         GeneratorRun run = GeneratorHarness.Run(Model("[Model]\n[Input(3, 3, 2)]\n[Conv2D(5, 5, 2, Padding = Padding.Same)]"));
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
     }
 
     [Fact]
@@ -176,7 +178,7 @@ public class DiagnosticTests
     public void UnnamedLayers_SkipDeclaredNames()
     {
         GeneratorRun run = GeneratorHarness.Run(Model("[Model]\n[Input(4)]\n[Dense(3)]\n[Dense(3, Name = \"dense_1\")]\n[Dense(2)]"));
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         string source = run.Source("Net.g.cs");
         Assert.Contains("\"dense/kernel\"", source);
         Assert.Contains("\"dense_1/kernel\"", source);
@@ -233,5 +235,35 @@ public class DiagnosticTests
         var ids = Diagnostics.Descriptors.All.Select(d => d.Id).ToList();
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.All(Diagnostics.Descriptors.All, d => Assert.EndsWith("#" + d.Id.ToLowerInvariant(), d.HelpLinkUri));
+    }
+
+    [Fact]
+    public void ShapeError_GeneratorReportsNothingOfItsOwn()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Model("[Model]\n[Input(12, 12, 32)]\n[Dense(10)]"));
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Equal("MG0105", Assert.Single(run.Diagnostics).Id);
+    }
+
+    [Fact]
+    public void EveryDescriptor_IsSupportedByTheAnalyzer()
+    {
+        var supported = new Analyzers.ModelAnalyzer().SupportedDiagnostics.Select(d => d.Id);
+        Assert.Equal(Diagnostics.Descriptors.All.Select(d => d.Id), supported);
+    }
+
+    [Fact]
+    public void EveryDescriptor_IsListedInShippedReleases()
+    {
+        string shipped = System.IO.File.ReadAllText(System.IO.Path.Combine(RepositoryRoot(), "src", "ModelGen.Generator", "AnalyzerReleases.Shipped.md"));
+        Assert.All(Diagnostics.Descriptors.All, d => Assert.Contains(d.Id + " | " + d.Category + " | " + d.DefaultSeverity + " |", shipped));
+    }
+
+    private static string RepositoryRoot()
+    {
+        string? directory = System.AppContext.BaseDirectory;
+        while (directory is not null && !System.IO.File.Exists(System.IO.Path.Combine(directory, "ModelGen.sln")))
+            directory = System.IO.Path.GetDirectoryName(directory);
+        return directory ?? throw new System.InvalidOperationException("ModelGen.sln not found above " + System.AppContext.BaseDirectory);
     }
 }

@@ -1,5 +1,6 @@
 // Runs the generator in memory over a source text, with the attributes and runtime referenced, and hands back its
-// diagnostics, its generated files and the compilation that includes them.
+// generated files, the compilation that includes them, and the MG diagnostics a build reports: the analyzer's (parse and
+// shapes) and the generator's own (emit failures only).
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
@@ -7,12 +8,17 @@ using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 using ModelGen.Generator;
+using ModelGen.Generator.Analyzers;
 
 namespace ModelGen.Generator.Tests;
 
+/// <param name="GeneratorDiagnostics">What the generator itself reports: MG0005 emit failures only.</param>
+/// <param name="Diagnostics">What a build reports: the analyzer's diagnostics on the output compilation, then the generator's.</param>
 internal sealed record GeneratorRun(
     ImmutableArray<Diagnostic> GeneratorDiagnostics,
+    ImmutableArray<Diagnostic> Diagnostics,
     ImmutableArray<GeneratedSourceResult> Sources,
     Compilation Output,
     GeneratorDriver Driver)
@@ -54,8 +60,14 @@ internal static class GeneratorHarness
         GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(Compile(sources), out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         Assert.Null(result.Exception);
-        return new GeneratorRun(diagnostics, result.GeneratedSources, output, driver);
+        ImmutableArray<Diagnostic> all = Analyze(output).AddRange(diagnostics);
+        return new GeneratorRun(diagnostics, all, result.GeneratedSources, output, driver);
     }
+
+    /// <summary>The ModelGen analyzer's diagnostics on a compilation, as a build or the IDE reports them.</summary>
+    public static ImmutableArray<Diagnostic> Analyze(Compilation compilation) => compilation
+        .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer()))
+        .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
 
     /// <summary>The 1-based line and column where <paramref name="snippet"/> first occurs in <paramref name="source"/>.</summary>
     public static (int Line, int Column) At(string source, string snippet)

@@ -20,7 +20,7 @@ public class ParsingTests
             [Flatten(Name = "c")]
             public partial class Net;
             """);
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         string source = run.Source("Net.g.cs");
         int[] positions = new[] { "// Layer 1: AvgPool2D 'b'", "// Layer 2: Conv2D 'a'", "// Layer 3: Relu 'd'", "// Layer 4: Flatten 'c'" }
             .Select(s => source.IndexOf(s, StringComparison.Ordinal)).ToArray();

@@ -10,7 +10,7 @@ public class SnapshotTests
     public void TutorialModel_EmitsApprovedSource(string name, string source, string hintName)
     {
         GeneratorRun run = GeneratorHarness.Run(source);
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         Snapshot.Match(run.Source(hintName), name);
     }
 
@@ -21,7 +21,7 @@ public class SnapshotTests
     public void TutorialModel_CompilesWithoutWarnings(string source)
     {
         GeneratorRun run = GeneratorHarness.Run(source);
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         Assert.Empty(run.CompilationProblems());
     }
 }

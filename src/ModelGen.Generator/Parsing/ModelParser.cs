@@ -17,10 +17,16 @@ internal static class ModelParser
 {
     private const string AttributeNamespace = "ModelGen";
 
-    public static ModelSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>The generator's entry: the type declaration that carries [Model], its symbol and that attribute.</summary>
+    public static ModelSpec Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+        Parse((INamedTypeSymbol)context.TargetSymbol, (TypeDeclarationSyntax)context.TargetNode, context.Attributes.FirstOrDefault(), cancellationToken);
+
+    /// <summary>
+    /// Reads one model. <paramref name="declaration"/> is the declaration that carries <paramref name="modelAttribute"/>
+    /// (the generator gets both from ForAttributeWithMetadataName, the analyzer from the symbol's attributes).
+    /// </summary>
+    public static ModelSpec Parse(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, AttributeData? modelAttribute, CancellationToken cancellationToken)
     {
-        var symbol = (INamedTypeSymbol)context.TargetSymbol;
-        var declaration = (TypeDeclarationSyntax)context.TargetNode;
         var diagnostics = new List<DiagnosticInfo>();
         string displayName = symbol.Name;
         LocationInfo? identifierLocation = LocationInfo.From(declaration) is { } whole
@@ -46,7 +52,6 @@ internal static class ModelParser
 
         int batchSize = 32, seed = 0;
         LocationInfo? modelLocation = null;
-        var modelAttribute = context.Attributes.FirstOrDefault();
         if (modelAttribute is not null)
         {
             modelLocation = LocationInfo.From(modelAttribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
