@@ -50,23 +50,27 @@ internal static class GeneratorHarness
         References.Value,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
-    public static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText>? additionalFiles = null) => CSharpGeneratorDriver.Create(
         new[] { new ModelGenerator().AsSourceGenerator() },
+        additionalTexts: additionalFiles,
         parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    public static GeneratorRun Run(params string[] sources)
+    public static GeneratorRun Run(params string[] sources) => RunWithFiles(ImmutableArray<AdditionalText>.Empty, sources);
+
+    /// <summary>Runs generator and analyzer with these AdditionalFiles (the [Weights] files).</summary>
+    public static GeneratorRun RunWithFiles(ImmutableArray<AdditionalText> additionalFiles, params string[] sources)
     {
-        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(Compile(sources), out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        GeneratorDriver driver = CreateDriver(additionalFiles).RunGeneratorsAndUpdateCompilation(Compile(sources), out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         Assert.Null(result.Exception);
-        ImmutableArray<Diagnostic> all = Analyze(output).AddRange(diagnostics);
+        ImmutableArray<Diagnostic> all = Analyze(output, additionalFiles).AddRange(diagnostics);
         return new GeneratorRun(diagnostics, all, result.GeneratedSources, output, driver);
     }
 
     /// <summary>The ModelGen analyzer's diagnostics on a compilation, as a build or the IDE reports them.</summary>
-    public static ImmutableArray<Diagnostic> Analyze(Compilation compilation) => compilation
-        .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer()))
+    public static ImmutableArray<Diagnostic> Analyze(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles = default) => compilation
+        .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new ModelAnalyzer()), new AnalyzerOptions(additionalFiles.IsDefault ? ImmutableArray<AdditionalText>.Empty : additionalFiles))
         .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
 
     /// <summary>The 1-based line and column where <paramref name="snippet"/> first occurs in <paramref name="source"/>.</summary>

@@ -2,6 +2,7 @@
 // mismatched file is an MG error on the attribute, never a crash of the compiler.
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -56,17 +57,8 @@ public sealed class WeightsTests : IDisposable
         return path;
     }
 
-    private static GeneratorRun Run(string source, params string[] files)
-    {
-        GeneratorDriver driver = CSharpGeneratorDriver.Create(
-            new[] { new ModelGenerator().AsSourceGenerator() },
-            additionalTexts: files.Select(f => (AdditionalText)new FileText(f)),
-            parseOptions: new CSharpParseOptions(LanguageVersion.Latest));
-        driver = driver.RunGeneratorsAndUpdateCompilation(GeneratorHarness.Compile(source), out Compilation output, out var diagnostics);
-        var result = driver.GetRunResult().Results.Single();
-        Assert.Null(result.Exception);
-        return new GeneratorRun(diagnostics, result.GeneratedSources, output, driver);
-    }
+    private static GeneratorRun Run(string source, params string[] files) =>
+        GeneratorHarness.RunWithFiles(files.Select(f => (AdditionalText)new FileText(f)).ToImmutableArray(), source);
 
     private string GoodFile(string name = "net.safetensors") =>
         Write(name, ("hidden/kernel", new long[] { 4, 3 }), ("hidden/bias", new long[] { 3 }), ("out/kernel", new long[] { 3, 2 }), ("out/bias", new long[] { 2 }));
@@ -75,7 +67,7 @@ public sealed class WeightsTests : IDisposable
     public void MatchingFile_EmitsBakedLoad_AndCompiles()
     {
         GeneratorRun run = Run(Source, GoodFile());
-        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Diagnostics);
         Assert.Contains("GetManifestResourceStream(\"net.safetensors\")", run.Source("Net.g.cs"));
         Assert.Empty(run.CompilationProblems());
     }
@@ -84,7 +76,7 @@ public sealed class WeightsTests : IDisposable
     public void MissingFile_MG0114OnTheAttribute()
     {
         GeneratorRun run = Run(Source, GoodFile("other.safetensors"));
-        Diagnostic d = Assert.Single(run.GeneratorDiagnostics);
+        Diagnostic d = Assert.Single(run.Diagnostics);
         Assert.Equal("MG0114", d.Id);
         Assert.Equal(GeneratorHarness.At(Source, "Weights("), GeneratorHarness.Position(d));
         Assert.Empty(run.Sources);
@@ -95,7 +87,7 @@ public sealed class WeightsTests : IDisposable
     {
         string path = Write("net.safetensors", ("hidden/kernel", new long[] { 5, 3 }), ("hidden/bias", new long[] { 3 }), ("out/kernel", new long[] { 3, 2 }), ("extra", new long[] { 1 }));
         GeneratorRun run = Run(Source, path);
-        var messages = run.GeneratorDiagnostics.Select(d => (d.Id, d.GetMessage())).ToList();
+        var messages = run.Diagnostics.Select(d => (d.Id, d.GetMessage())).ToList();
         Assert.All(messages, m => Assert.Equal("MG0116", m.Id));
         Assert.Contains(messages, m => m.Item2.Contains("hidden/kernel: expected [4, 3], found [5, 3]"));
         Assert.Contains(messages, m => m.Item2.Contains("out/bias: expected [2], missing"));
@@ -113,7 +105,7 @@ public sealed class WeightsTests : IDisposable
         string path = Path.Combine(folder, "net.safetensors");
         File.WriteAllBytes(path, bytes);
         GeneratorRun run = Run(Source, path);
-        Diagnostic d = Assert.Single(run.GeneratorDiagnostics);
+        Diagnostic d = Assert.Single(run.Diagnostics);
         Assert.Equal("MG0115", d.Id);
         Assert.Contains(reason, d.GetMessage());
     }
@@ -124,7 +116,7 @@ public sealed class WeightsTests : IDisposable
         string path = Path.Combine(folder, "net.safetensors");
         byte[] json = Encoding.UTF8.GetBytes("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,800]}}");
         File.WriteAllBytes(path, BitConverter.GetBytes((long)json.Length).Concat(json).Concat(new byte[8]).ToArray());
-        Diagnostic d = Assert.Single(Run(Source, path).GeneratorDiagnostics);
+        Diagnostic d = Assert.Single(Run(Source, path).Diagnostics);
         Assert.Equal("MG0115", d.Id);
         Assert.Contains("outside the 8 data bytes", d.GetMessage());
     }

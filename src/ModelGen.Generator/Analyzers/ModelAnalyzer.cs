@@ -11,6 +11,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 using ModelGen.Generator.Diagnostics;
 using ModelGen.Generator.Model;
 using ModelGen.Generator.Parsing;
+using ModelGen.Generator.Weights;
 
 namespace ModelGen.Generator.Analyzers;
 
@@ -28,10 +29,19 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterSymbolAction(AnalyzeType, SymbolKind.NamedType);
+        context.RegisterCompilationStartAction(start =>
+        {
+            // [Weights] files are read once per compilation, as the generator's AdditionalTexts step does.
+            var weights = ImmutableArray.CreateBuilder<WeightsFileInfo>();
+            foreach (AdditionalText text in start.Options.AdditionalFiles)
+                if (text.Path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+                    weights.Add(WeightsFileInfo.Read(text.Path, start.CancellationToken));
+            ImmutableArray<WeightsFileInfo> files = weights.ToImmutable();
+            start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, files), SymbolKind.NamedType);
+        });
     }
 
-    private static void AnalyzeType(SymbolAnalysisContext context)
+    private static void AnalyzeType(SymbolAnalysisContext context, ImmutableArray<WeightsFileInfo> weights)
     {
         var symbol = (INamedTypeSymbol)context.Symbol;
         foreach (AttributeData attribute in symbol.GetAttributes())
@@ -40,13 +50,13 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
             if (attribute.AttributeClass?.ToDisplayString() != ModelAttributeName) continue;
             if (attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not { } syntax) continue;
             if (syntax.FirstAncestorOrSelf<TypeDeclarationSyntax>() is not { } declaration) continue;
-            foreach (DiagnosticInfo info in Analyze(symbol, declaration, attribute, context.CancellationToken))
+            foreach (DiagnosticInfo info in Analyze(symbol, declaration, attribute, weights, context.CancellationToken))
                 context.ReportDiagnostic(ToDiagnostic(info, context.Compilation));
         }
     }
 
     /// <summary>Parse, shapes and plan, as the generator runs them; an exception in them becomes MG0005.</summary>
-    internal static IEnumerable<DiagnosticInfo> Analyze(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, AttributeData attribute, CancellationToken token)
+    internal static IEnumerable<DiagnosticInfo> Analyze(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, AttributeData attribute, ImmutableArray<WeightsFileInfo> weights, CancellationToken token)
     {
         ModelSpec spec;
         try
@@ -61,7 +71,7 @@ public sealed class ModelAnalyzer : DiagnosticAnalyzer
         {
             return new[] { DiagnosticInfo.Create(Descriptors.InternalError, LocationInfo.From(declaration), symbol.Name, ModelGenerator.Describe(exception)) };
         }
-        return ModelGenerator.Analyze(spec, token).Diagnostics;
+        return ModelGenerator.Analyze(spec, weights, token).Diagnostics;
     }
 
     /// <summary>
