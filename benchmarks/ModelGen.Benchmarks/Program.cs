@@ -23,7 +23,6 @@ public static class Program
         IConfig config = DefaultConfig.Instance
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddColumn(new SamplesPerSecondColumn(), new GflopsColumn(), new PeakShareColumn())
-            .WithOptions(ConfigOptions.JoinSummary)
             .WithArtifactsPath(ArtifactsPath());
         if (quick)
         {
