@@ -1,9 +1,12 @@
 // Row-major matrix products through one register-blocked core: 6 rows x 2 vectors of accumulators, A broadcast, B
 // packed per 256-deep strip into L1 and streamed, bias and activation fused into the tile's store. A B, A^T B and
 // (from 6 rows up) A B^T differ only in strides; batch 1 takes a GEMV path (B rows streamed once) and A B^T with
-// fewer than 6 rows takes blocked dot products along the shared contiguous axis.
+// fewer than 6 rows takes blocked dot products along the shared contiguous axis. Strips of B^T are packed by 8 x 8
+// register transposes.
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ModelGen.Kernels
 {
@@ -296,14 +299,55 @@ namespace ModelGen.Kernels
             }
             else
             {
-                // B^T: each column of the strip is a contiguous row of the stored matrix.
+                // B^T: each column of the strip is a contiguous row of the stored matrix. 8 x 8 blocks go through
+                // registers (8 row loads, 8 column stores instead of 64 scalar moves); the rest one float at a time.
+                int jjVector = Avx.IsSupported && brs == 1 ? strip & ~7 : 0;
+                int pVector = jjVector == 0 ? 0 : kc & ~7;
+                for (int jj = 0; jj < jjVector; jj += 8)
+                {
+                    for (int p = 0; p < pVector; p += 8) Transpose8x8(packed + p * strip + jj, strip, b + (long)jj * bcs + p, bcs);
+                }
                 for (int jj = 0; jj < strip; jj++)
                 {
                     float* source = b + (long)jj * bcs;
                     float* target = packed + jj;
-                    for (int p = 0; p < kc; p++) target[p * strip] = source[(long)p * brs];
+                    for (int p = jj < jjVector ? pVector : 0; p < kc; p++) target[p * strip] = source[(long)p * brs];
                 }
             }
+        }
+
+        /// <summary>
+        /// target[q * ldt + i] = source[i * lds + q] for i, q &lt; 8: rows interleave in pairs (unpack), pairs of pairs
+        /// (shuffle), then 128-bit halves swap between the two 4-row groups.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Transpose8x8(float* target, int ldt, float* source, int lds)
+        {
+            Vector256<float> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + lds);
+            Vector256<float> r2 = Avx.LoadVector256(source + 2 * lds), r3 = Avx.LoadVector256(source + 3 * lds);
+            Vector256<float> r4 = Avx.LoadVector256(source + 4 * lds), r5 = Avx.LoadVector256(source + 5 * lds);
+            Vector256<float> r6 = Avx.LoadVector256(source + 6 * lds), r7 = Avx.LoadVector256(source + 7 * lds);
+
+            // t0 = r0[0] r1[0] r0[1] r1[1] | r0[4] r1[4] r0[5] r1[5], t1 the same with elements 2, 3 | 6, 7.
+            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+            Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+            Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+
+            // u0 = element 0 of rows 0..3 | element 4 of rows 0..3; u1 elements 1 | 5, u2 elements 2 | 6, u3 3 | 7.
+            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+            Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+            Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+            Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+
+            Avx.Store(target, Avx.Permute2x128(u0, u4, 0x20));
+            Avx.Store(target + ldt, Avx.Permute2x128(u1, u5, 0x20));
+            Avx.Store(target + 2 * ldt, Avx.Permute2x128(u2, u6, 0x20));
+            Avx.Store(target + 3 * ldt, Avx.Permute2x128(u3, u7, 0x20));
+            Avx.Store(target + 4 * ldt, Avx.Permute2x128(u0, u4, 0x31));
+            Avx.Store(target + 5 * ldt, Avx.Permute2x128(u1, u5, 0x31));
+            Avx.Store(target + 6 * ldt, Avx.Permute2x128(u2, u6, 0x31));
+            Avx.Store(target + 7 * ldt, Avx.Permute2x128(u3, u7, 0x31));
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
