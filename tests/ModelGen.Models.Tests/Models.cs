@@ -133,3 +133,11 @@ public partial class BakedNet;
 [Dense(3, Activation = Activation.Tanh, Name = "hidden")]
 [Dense(2, Name = "out")]
 public partial class BakedTwin;
+
+/// <summary>A model whose weights can be pushed to overflow, for the numerical guards.</summary>
+[Model(BatchSize = 2)]
+[Input(3)]
+[Dense(4, Activation = Activation.Relu, Name = "hidden")]
+[Dense(2, Name = "out")]
+[SoftmaxCrossEntropy]
+public partial class GuardNet;

@@ -11,39 +11,56 @@ internal static partial class ModelEmitter
 {
     private static void WriteForward(CodeWriter w, ModelPlan plan)
     {
-        string final = plan.FinalInferenceOffset < 0 ? "x" : $"_activations.Span.Slice({plan.FinalInferenceOffset}, n * OutputLength)";
+        string final = plan.FinalInferenceOffset < 0 ? "x" : $"workspace.Activations.Span.Slice({plan.FinalInferenceOffset}, n * OutputLength)";
+
+        WriteWorkspace(w, plan);
 
         w.Line("/// <summary>");
         w.Line("/// Inference on n samples: <paramref name=\"inputs\"/> holds n * <see cref=\"InputLength\"/> floats, <paramref name=\"outputs\"/>");
         w.Line("/// receives n * <see cref=\"OutputLength\"/>. Processes <see cref=\"BatchSize\"/> samples at a time; allocates nothing.");
+        w.Line("/// Uses the model's own workspace, so one thread at a time: give other threads a <see cref=\"CreateWorkspace\"/> each.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The span lengths do not fit the model.</exception>");
-        using (w.Block($"public void Forward({ReadOnlySpan} inputs, {Span} outputs)"))
+        w.Line($"public void Forward({ReadOnlySpan} inputs, {Span} outputs) => Forward(_workspace, inputs, outputs);");
+        w.Line();
+        w.Line("/// <summary>Inference as <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/>, in the given workspace: any number of threads, each with its own workspace, share the model's weights without locks.</summary>");
+        using (w.Block($"public void Forward(Workspace workspace, {ReadOnlySpan} inputs, {Span} outputs)"))
         {
             w.Line("int count = inputs.Length / InputLength;");
             w.Line("if (count == 0 || inputs.Length % InputLength != 0)");
             w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats, which is not a positive multiple of InputLength ({InputLength}).\", nameof(inputs));");
             w.Line("if (outputs.Length != count * OutputLength)");
             w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats, but {count} samples produce {count * OutputLength} (OutputLength {OutputLength}).\", nameof(outputs));");
+            w.Line("EnterInference(workspace);");
+            w.OpenBlock("try");
             using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
             {
                 w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
                 w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                w.Line("ForwardInference(x, n, LayerCount);");
+                w.Line("ForwardInference(workspace, x, n, LayerCount);");
                 w.Line($"{final}.CopyTo(outputs.Slice(start * OutputLength, n * OutputLength));");
             }
+            w.CloseBlock();
+            w.Line("finally { ExitInference(workspace); }");
         }
         w.Line();
 
         w.Line("/// <summary>The index of the largest output (the predicted class) of one sample of <see cref=\"InputLength\"/> floats.</summary>");
-        using (w.Block($"public int Predict({ReadOnlySpan} input)"))
+        w.Line($"public int Predict({ReadOnlySpan} input) => Predict(_workspace, input);");
+        w.Line();
+        w.Line("/// <summary>The predicted class of one sample, computed in the given workspace (one per thread).</summary>");
+        using (w.Block($"public int Predict(Workspace workspace, {ReadOnlySpan} input)"))
         {
             w.Line("if (input.Length != InputLength)");
             w.Line("    throw new global::System.ArgumentException($\"input holds {input.Length} floats, but the model takes InputLength = {InputLength}.\", nameof(input));");
             w.Line("const int n = 1;");
             w.Line("var x = input;");
-            w.Line("ForwardInference(x, n, LayerCount);");
+            w.Line("EnterInference(workspace);");
+            w.OpenBlock("try");
+            w.Line("ForwardInference(workspace, x, n, LayerCount);");
             w.Line($"return {Kernels}.Losses.ArgMax({final});");
+            w.CloseBlock();
+            w.Line("finally { ExitInference(workspace); }");
         }
         w.Line();
 
@@ -53,20 +70,25 @@ internal static partial class ModelEmitter
             w.Line("int count = inputs.Length / InputLength;");
             w.Line("if (count == 0 || inputs.Length % InputLength != 0 || classes.Length != count)");
             w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats and classes {classes.Length} entries, but inputs must be n * InputLength ({InputLength}) floats for n = classes.Length.\", nameof(inputs));");
+            w.Line("var workspace = _workspace;");
+            w.Line("EnterInference(workspace);");
+            w.OpenBlock("try");
             using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
             {
                 w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
                 w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                w.Line("ForwardInference(x, n, LayerCount);");
+                w.Line("ForwardInference(workspace, x, n, LayerCount);");
                 w.Line($"var y = {final};");
                 w.Line("for (int i = 0; i < n; i++)");
                 w.Line($"    classes[start + i] = {Kernels}.Losses.ArgMax(y.Slice(i * OutputLength, OutputLength));");
             }
+            w.CloseBlock();
+            w.Line("finally { ExitInference(workspace); }");
         }
         w.Line();
 
         w.Line("/// <summary>Inference on n &lt;= BatchSize samples into the activation arena, layer by layer, up to layer <paramref name=\"last\"/>.</summary>");
-        using (w.Block($"private void ForwardInference({ReadOnlySpan} x, int n, int last)"))
+        using (w.Block($"private void ForwardInference(Workspace workspace, {ReadOnlySpan} x, int n, int last)"))
         {
             WriteArenaLocals(w, training: false);
             foreach (LayerPlan layer in plan.Layers)
@@ -118,14 +140,19 @@ internal static partial class ModelEmitter
             w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats, which is not a positive multiple of InputLength ({InputLength}).\", nameof(inputs));");
             w.Line("if (outputs.Length != count * length)");
             w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats, but {count} samples produce {count * length} at layer {layer}.\", nameof(outputs));");
+            w.Line("var workspace = _workspace;");
+            w.Line("EnterInference(workspace);");
+            w.OpenBlock("try");
             using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
             {
                 w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
                 w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                w.Line("ForwardInference(x, n, layer);");
+                w.Line("ForwardInference(workspace, x, n, layer);");
                 w.Line("int offset = InferenceOutputOffset(layer);");
-                w.Line("(offset < 0 ? x : _activations.Span.Slice(offset, n * length)).CopyTo(outputs.Slice(start * length, n * length));");
+                w.Line("(offset < 0 ? x : workspace.Activations.Span.Slice(offset, n * length)).CopyTo(outputs.Slice(start * length, n * length));");
             }
+            w.CloseBlock();
+            w.Line("finally { ExitInference(workspace); }");
         }
         w.Line();
         w.Line("/// <summary>Where a layer's output sits in the activation arena at inference (-1: it is the model input, or a view of it).</summary>");
@@ -139,11 +166,61 @@ internal static partial class ModelEmitter
         w.Line();
     }
 
+    /// <summary>The per-thread inference buffers and the counter that keeps training and inference apart.</summary>
+    private static void WriteWorkspace(CodeWriter w, ModelPlan plan)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// The buffers one thread needs for inference (activations and scratch, for up to BatchSize samples). The weights");
+        w.Line("/// stay in the model and are only read, so each thread with its own workspace runs Forward and Predict on one");
+        w.Line("/// model at the same time as the others, with no locks and no allocation per call.");
+        w.Line("/// </summary>");
+        using (w.Block("public sealed class Workspace"))
+        {
+            w.Line($"internal readonly global::ModelGen.AlignedBuffer Activations = new({CodeWriter.Int(plan.ActivationArenaLength)});");
+            w.Line($"internal readonly global::ModelGen.AlignedBuffer Scratch = new({CodeWriter.Int(plan.ScratchLength)});");
+            w.Line("internal int Busy;");
+            w.Line($"/// <summary>The floats this workspace holds ({CodeWriter.Int(plan.ActivationArenaLength + plan.ScratchLength)}).</summary>");
+            w.Line("public int Length => Activations.Length + Scratch.Length;");
+        }
+        w.Line();
+        w.Line("/// <summary>A workspace for one more thread's inference on this model type.</summary>");
+        w.Line("public Workspace CreateWorkspace() => new();");
+        w.Line();
+        w.Line("// Inference calls in flight (>= 0), or -1 while a training step changes the weights.");
+        w.Line("private int _users;");
+        w.Line();
+        using (w.Block("private void EnterInference(Workspace workspace)"))
+        {
+            w.Line("if (workspace is null) throw new global::System.ArgumentNullException(nameof(workspace));");
+            w.Line("if (global::System.Threading.Interlocked.Exchange(ref workspace.Busy, 1) != 0)");
+            w.Line("    throw new global::System.InvalidOperationException(\"This workspace is in use by another call: give each thread its own (CreateWorkspace()); Forward and Predict without one share the model's.\");");
+            w.Line("int users;");
+            using (w.Block("do"))
+            {
+                w.Line("users = global::System.Threading.Volatile.Read(ref _users);");
+                using (w.Block("if (users < 0)"))
+                {
+                    w.Line("global::System.Threading.Volatile.Write(ref workspace.Busy, 0);");
+                    w.Line("throw new global::System.InvalidOperationException(\"The model is in a training step on another thread: inference waits until it returns.\");");
+                }
+            }
+            w.Line("while (global::System.Threading.Interlocked.CompareExchange(ref _users, users + 1, users) != users);");
+        }
+        w.Line();
+        using (w.Block("private void ExitInference(Workspace workspace)"))
+        {
+            w.Line("global::System.Threading.Interlocked.Decrement(ref _users);");
+            w.Line("global::System.Threading.Volatile.Write(ref workspace.Busy, 0);");
+        }
+        w.Line();
+    }
+
     private static void WriteArenaLocals(CodeWriter w, bool training)
     {
         w.Line("var p = _parameters.Span;");
-        w.Line("var a = _activations.Span;");
-        w.Line("var s = _scratch.Span;");
+        string owner = training ? "_workspace" : "workspace";
+        w.Line($"var a = {owner}.Activations.Span;");
+        w.Line($"var s = {owner}.Scratch.Span;");
         if (training)
             w.Line("var c = _caches!.Span;");
     }

@@ -154,12 +154,11 @@ internal static partial class ModelEmitter
     {
         w.Line("// The arenas: allocated once, pinned and 64-byte aligned. Training buffers come with the first TrainStep.");
         w.Line("private readonly global::ModelGen.AlignedBuffer _parameters = new(ParameterArenaLength);");
-        w.Line($"private readonly global::ModelGen.AlignedBuffer _activations = new({CodeWriter.Int(plan.ActivationArenaLength)});");
-        w.Line($"private readonly global::ModelGen.AlignedBuffer _scratch = new({CodeWriter.Int(plan.ScratchLength)});");
+        w.Line("private readonly Workspace _workspace = new();   // activations and scratch of the simple API and of training");
         if (plan.Spec.Loss != LossKind.None)
         {
             w.Line("private global::ModelGen.AlignedBuffer? _gradients;   // same layout as _parameters");
-            w.Line("private global::ModelGen.AlignedBuffer? _deltas;      // same layout as _activations: d(loss)/d(output) per layer");
+            w.Line("private global::ModelGen.AlignedBuffer? _deltas;      // same layout as the activations: d(loss)/d(output) per layer");
             w.Line("private global::ModelGen.AlignedBuffer? _caches;      // dropout masks, batch norm normalized inputs and 1/std");
             w.Line("private readonly global::ModelGen.TrainableSet _trainable = new(s_variables, s_variableLayers);");
         }

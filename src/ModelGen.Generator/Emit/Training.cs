@@ -17,7 +17,7 @@ internal static partial class ModelEmitter
         int classes = (int)plan.Output.Length;
         string finalTraining = plan.FinalOutputOffset < 0 ? "x" : $"a.Slice({plan.FinalOutputOffset}, n * OutputLength)";
         string finalDelta = plan.FinalOutputOffset < 0 ? $"{Span}.Empty" : $"d.Slice({plan.FinalOutputOffset}, n * OutputLength)";
-        string finalInference = plan.FinalInferenceOffset < 0 ? "x" : $"_activations.Span.Slice({plan.FinalInferenceOffset}, n * OutputLength)";
+        string finalInference = plan.FinalInferenceOffset < 0 ? "x" : $"workspace.Activations.Span.Slice({plan.FinalInferenceOffset}, n * OutputLength)";
         string lossCall = spec.Loss == LossKind.SoftmaxCrossEntropy ? "SoftmaxCrossEntropy" : "MeanSquaredError";
 
         w.Line("/// <summary>");
@@ -26,13 +26,7 @@ internal static partial class ModelEmitter
         w.Line("/// Returns the loss. The first call allocates the gradient, delta and cache arenas; later calls allocate nothing.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The span lengths do not fit the model or n is not in [1, BatchSize].</exception>");
-        using (w.Block($"public float TrainStep({ReadOnlySpan} inputs, {labels} labels, global::ModelGen.Optimizer optimizer)"))
-        {
-            w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
-            w.Line("float loss = ComputeGradientsFrom(0, inputs, labels);");
-            w.Line("optimizer.Apply(_parameters.Span, _gradients!.Span, _trainable.Ranges);");
-            w.Line("return loss;");
-        }
+        w.Line($"public float TrainStep({ReadOnlySpan} inputs, {labels} labels, global::ModelGen.Optimizer optimizer) => TrainStepFrom(0, inputs, labels, optimizer);");
         w.Line();
 
         w.Line("/// <summary>");
@@ -40,7 +34,12 @@ internal static partial class ModelEmitter
         w.Line("/// over the n samples plus L1/L2 terms) and backward in reverse layer order, leaving d(loss)/d(variable) in");
         w.Line("/// <see cref=\"Gradients\"/>. Updates no trainable variable. Returns the loss.");
         w.Line("/// </summary>");
-        w.Line($"public float ComputeGradients({ReadOnlySpan} inputs, {labels} labels) => ComputeGradientsFrom(0, inputs, labels);");
+        using (w.Block($"public float ComputeGradients({ReadOnlySpan} inputs, {labels} labels)"))
+        {
+            w.Line("EnterTraining();");
+            w.Line("try { return ComputeGradientsFrom(0, inputs, labels, out _); }");
+            w.Line("finally { ExitTraining(); }");
+        }
         w.Line();
 
         w.Line("/// <summary>");
@@ -53,13 +52,18 @@ internal static partial class ModelEmitter
         using (w.Block($"public float TrainStepFrom(int layer, {ReadOnlySpan} activations, {labels} labels, global::ModelGen.Optimizer optimizer)"))
         {
             w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
-            w.Line("float loss = ComputeGradientsFrom(layer, activations, labels);");
-            w.Line("optimizer.Apply(_parameters.Span, _gradients!.Span, _trainable.Ranges);");
+            w.Line("EnterTraining();");
+            w.OpenBlock("try");
+            w.Line("float loss = ComputeGradientsFrom(layer, activations, labels, out bool finite);");
+            w.Line("if (finite) optimizer.Apply(_parameters.Span, _gradients!.Span, _trainable.Ranges);");
             w.Line("return loss;");
+            w.CloseBlock();
+            w.Line("finally { ExitTraining(); }");
         }
         w.Line();
 
-        using (w.Block($"private float ComputeGradientsFrom(int layer, {ReadOnlySpan} inputs, {labels} labels)"))
+        w.Line("/// <summary>Forward, loss and backward from above <paramref name=\"layer\"/>; <paramref name=\"finite\"/> is false when a guard found a NaN or infinity.</summary>");
+        using (w.Block($"private float ComputeGradientsFrom(int layer, {ReadOnlySpan} inputs, {labels} labels, out bool finite)"))
         {
             w.Line("int length = LayerOutputLength(layer);");
             w.Line("if (layer >= LayerCount)");
@@ -70,7 +74,7 @@ internal static partial class ModelEmitter
             w.Line("EnsureTrainingBuffers();");
             w.Line("var x = inputs;");
             w.Line("var p = _parameters.Span;");
-            w.Line("var a = _activations.Span;");
+            w.Line("var a = _workspace.Activations.Span;");
             w.Line("var d = _deltas!.Span;");
             w.Line("var g = _gradients!.Span;");
             w.Line("if (layer > 0 && TrainingOutputOffset(layer) >= 0) x.CopyTo(a.Slice(TrainingOutputOffset(layer), n * length));");
@@ -79,9 +83,15 @@ internal static partial class ModelEmitter
             w.Line($"float loss = {Kernels}.Losses.{lossCall}({finalDelta}, {finalTraining}, labels, n, {classes});");
             foreach (VariablePlan v in plan.Variables.Where(v => v.L1 > 0 || v.L2 > 0))
                 w.Line($"loss += {Kernels}.Regularization.Apply(g.Slice({v.Offset}, {v.Length}), p.Slice({v.Offset}, {v.Length}), {CodeWriter.Float(v.L1)}, {CodeWriter.Float(v.L2)});  // {v.Name}");
+            w.Line("_steps++;");
+            w.Line("finite = !CheckFinite || (float.IsFinite(loss) || NonFiniteFound(\"loss\", FirstNonFiniteActivation(x, n, layer + 1), loss));");
+            w.Line("if (!finite) return loss;");
             w.Line("Backward(x, n);");
+            w.Line("finite = !CheckFinite || global::ModelGen.NumericalGuard.FirstNonFinite(g) < 0 || NonFiniteFound(\"gradient\", FirstNonFiniteGradient(), loss);");
             w.Line("return loss;");
         }
+        w.Line();
+        WriteGuards(w, plan);
         w.Line();
 
         w.Line("/// <summary>Where a layer's output sits in the activation arena while training (-1: the model input, or a view of it).</summary>");
@@ -110,16 +120,21 @@ internal static partial class ModelEmitter
             w.Line("int count = CountSamples(inputs, InputLength, labels.Length, int.MaxValue);");
             w.Line("double lossSum = 0;");
             w.Line("long correct = 0;");
+            w.Line("var workspace = _workspace;");
+            w.Line("EnterInference(workspace);");
+            w.OpenBlock("try");
             using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
             {
                 w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
                 w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
                 w.Line("var l = labels.Slice(start * LabelLength, n * LabelLength);");
-                w.Line("ForwardInference(x, n, LayerCount);");
+                w.Line("ForwardInference(workspace, x, n, LayerCount);");
                 w.Line($"var y = {finalInference};");
                 w.Line($"lossSum += (double){Kernels}.Losses.{lossCall}({Span}.Empty, y, l, n, {classes}) * n;");
                 w.Line($"correct += {Kernels}.Losses.CountCorrect(y, l, n, {classes});");
             }
+            w.CloseBlock();
+            w.Line("finally { ExitInference(workspace); }");
             w.Line("return new global::ModelGen.Evaluation(lossSum / count, (double)correct / count, count);");
         }
         w.Line();
@@ -162,6 +177,72 @@ internal static partial class ModelEmitter
         WriteBackward(w, plan);
     }
 
+    /// <summary>The training entry guard, and the numerical guards that find where a NaN or infinity first appeared.</summary>
+    private static void WriteGuards(CodeWriter w, ModelPlan plan)
+    {
+        using (w.Block("private void EnterTraining()"))
+        {
+            w.Line("int users = global::System.Threading.Interlocked.CompareExchange(ref _users, -1, 0);");
+            w.Line("if (users != 0)");
+            w.Line("    throw new global::System.InvalidOperationException(users < 0");
+            w.Line("        ? \"Another thread is in a training step on this model: training steps of one model run one at a time.\"");
+            w.Line("        : $\"{users} inference call(s) are using this model on other threads: a training step now would change the weights under them, so it is refused.\");");
+        }
+        w.Line();
+        w.Line("private void ExitTraining() => global::System.Threading.Volatile.Write(ref _users, 0);");
+        w.Line();
+        w.Line("/// <summary>Whether training steps check the loss and the gradients for NaN and infinity (one vectorized pass over the gradients). Default true.</summary>");
+        w.Line("public bool CheckFinite { get; set; } = true;");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Raised instead of throwing <see cref=\"global::ModelGen.NonFiniteException\"/> when a training step's loss or gradients are");
+        w.Line("/// not finite, if a handler is attached. Either way the step leaves the weights as they were.");
+        w.Line("/// </summary>");
+        w.Line("public event global::System.Action<global::ModelGen.NonFiniteException>? NonFinite;");
+        w.Line();
+        w.Line("private long _steps;");
+        w.Line();
+        using (w.Block("private bool NonFiniteFound(string quantity, int layer, float loss)"))
+        {
+            w.Line("string where = layer == 0 ? \"the input\" : layer > LayerCount ? \"the loss itself\" : (quantity == \"loss\" ? \"the output of \" : \"the gradients of \") + LayerName(layer);");
+            w.Line("var problem = new global::ModelGen.NonFiniteException(_steps, quantity, layer, where, loss);");
+            w.Line("if (NonFinite is null) throw problem;");
+            w.Line("NonFinite(problem);");
+            w.Line("return false;");
+        }
+        w.Line();
+        w.Line("/// <summary>\"Layer 3 Dense 'fc1'\": how messages name a layer.</summary>");
+        w.OpenBlock("public static string LayerName(int layer) => layer switch");
+        foreach (LayerPlan layer in plan.Layers)
+            w.Line($"{layer.Info.Spec.Index} => \"{layer.Info.Display.Replace("\"", "\\\"")}\",");
+        w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, $\"Layers are numbered 1 to {LayerCount}.\"),");
+        w.CloseBlock(";");
+        w.Line();
+        w.Line("/// <summary>The first layer, in forward order from <paramref name=\"first\"/>, whose training output holds a NaN or infinity (0: the input; LayerCount + 1: none).</summary>");
+        using (w.Block($"private int FirstNonFiniteActivation({ReadOnlySpan} x, int n, int first)"))
+        {
+            w.Line("if (global::ModelGen.NumericalGuard.FirstNonFinite(x) >= 0) return first <= 1 ? 0 : first - 1;");
+            w.Line("var a = _workspace.Activations.Span;");
+            foreach (LayerPlan layer in plan.Layers)
+            {
+                if (layer.OutputOffset < 0 || layer.OutputOffset == layer.InputOffset) continue;
+                int k = layer.Info.Spec.Index;
+                w.Line($"if (first <= {k} && global::ModelGen.NumericalGuard.FirstNonFinite(a.Slice({layer.OutputOffset}, n * {layer.OutputLength})) >= 0) return {k};");
+            }
+            w.Line("return LayerCount + 1;");
+        }
+        w.Line();
+        w.Line("/// <summary>The first layer, in backward order, with a NaN or infinity among its variables' gradients.</summary>");
+        using (w.Block("private int FirstNonFiniteGradient()"))
+        {
+            w.Line("var g = _gradients!.Span;");
+            foreach (VariablePlan v in plan.Variables.Reverse())
+                w.Line($"if (global::ModelGen.NumericalGuard.FirstNonFinite(g.Slice({v.Offset}, {v.Length})) >= 0) return {v.Layer};  // {v.Name}");
+            w.Line("return LayerCount + 1;");
+        }
+        w.Line();
+    }
+
     private static void WriteBackward(CodeWriter w, ModelPlan plan)
     {
         int lowest = plan.LowestTrainableLayer;
@@ -181,8 +262,8 @@ internal static partial class ModelEmitter
                 return;
             }
             w.Line("var p = _parameters.Span;");
-            w.Line("var a = _activations.Span;");
-            w.Line("var s = _scratch.Span;");
+            w.Line("var a = _workspace.Activations.Span;");
+            w.Line("var s = _workspace.Scratch.Span;");
             w.Line("var c = _caches!.Span;");
             w.Line("var d = _deltas!.Span;");
             w.Line("var g = _gradients!.Span;");

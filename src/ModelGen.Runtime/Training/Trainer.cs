@@ -142,7 +142,7 @@ namespace ModelGen
                     if (options.EarlyStopping is { } early) stop = early.Report(monitored, model.Parameters);
                 }
                 if (options.CheckpointPath is { } path && (options.CheckpointEveryEpoch || improved))
-                    SaveCheckpoint(model, path, optimizer, epoch, monitored);
+                    SaveCheckpoint(model, path, optimizer, epoch, monitored, options);
 
                 var result = new EpochResult(epoch, trainLoss, trainAccuracy, validationLoss, validationAccuracy,
                     samples / Math.Max(trainSeconds, 1e-9), Stopwatch.GetElapsedTime(epochStart), rate);
@@ -171,7 +171,7 @@ namespace ModelGen
             return correct;
         }
 
-        private static void SaveCheckpoint<TModel>(TModel model, string path, Optimizer optimizer, int epoch, double monitored)
+        private static void SaveCheckpoint<TModel>(TModel model, string path, Optimizer optimizer, int epoch, double monitored, TrainerOptions options)
             where TModel : ITrainableModel<int>
         {
             var metadata = new Dictionary<string, string>
@@ -179,6 +179,10 @@ namespace ModelGen
                 ["trainer.epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
                 ["trainer.loss"] = monitored.ToString("R", CultureInfo.InvariantCulture),
             };
+            int bad = NumericalGuard.FirstNonFinite(model.Parameters);
+            if (bad >= 0 && !options.AllowNonFiniteCheckpoints)
+                throw new InvalidOperationException(
+                    $"Epoch {epoch}: the model holds a non-finite value ({model.Parameters[bad]} at arena offset {bad}), so no checkpoint was written to {path} (the previous one is intact). Set TrainerOptions.AllowNonFiniteCheckpoints to write it anyway.");
             Checkpoint.Save(model, path, new CheckpointOptions { Step = optimizer.Iterations, Metadata = metadata, Optimizer = optimizer });
         }
 

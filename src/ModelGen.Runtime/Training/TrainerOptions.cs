@@ -84,6 +84,12 @@ namespace ModelGen
         public bool CheckpointEveryEpoch { get; init; }
 
         /// <summary>
+        /// Write checkpoints even when the parameters hold NaN or infinity. Default false: such a checkpoint is refused with an
+        /// <see cref="InvalidOperationException"/> and the previous file stays as it was.
+        /// </summary>
+        public bool AllowNonFiniteCheckpoints { get; init; }
+
+        /// <summary>
         /// The running training accuracy is measured on every this many batches (the first of an epoch included): the batch
         /// just trained on is classified in inference mode with the updated weights, as the TensorFlow MNIST tutorials
         /// print "training accuracy" on the current batch. A forward pass costs about a third of a training step, so the

@@ -1,0 +1,193 @@
+// Concurrent inference on shared weights, training refused while inference runs, and the numerical guards.
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using ModelGen;
+
+namespace ModelGen.Models.Tests;
+
+public class ConcurrencyTests
+{
+    [Fact]
+    public void ManyThreadsWithOwnWorkspaces_MatchSerialResultsBitwise()
+    {
+        var model = new ConvNet();
+        TestUtil.Randomize(model, 110);
+        const int samples = 64;
+        float[] inputs = TestUtil.Random(samples * ConvNet.InputLength, 111);
+        float[] serial = new float[samples * ConvNet.OutputLength];
+        for (int s = 0; s < samples; s++)
+            model.Forward(inputs.AsSpan(s * ConvNet.InputLength, ConvNet.InputLength), serial.AsSpan(s * ConvNet.OutputLength, ConvNet.OutputLength));
+
+        var failures = 0;
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, thread =>
+        {
+            var workspace = model.CreateWorkspace();
+            float[] output = new float[ConvNet.OutputLength];
+            for (int round = 0; round < 50; round++)
+            for (int s = (thread * 7 + round) % samples, k = 0; k < 4; k++, s = (s + 13) % samples)
+            {
+                model.Forward(workspace, inputs.AsSpan(s * ConvNet.InputLength, ConvNet.InputLength), output);
+                if (!output.AsSpan().SequenceEqual(serial.AsSpan(s * ConvNet.OutputLength, ConvNet.OutputLength))) Interlocked.Increment(ref failures);
+                int predicted = model.Predict(workspace, inputs.AsSpan(s * ConvNet.InputLength, ConvNet.InputLength));
+                if (predicted != Kernels.Losses.ArgMax(output)) Interlocked.Increment(ref failures);
+            }
+        });
+        Assert.Equal(0, failures);
+    }
+
+    [Fact]
+    public void WorkspaceInference_AllocatesNothing()
+    {
+        var model = new TutorialMlp();
+        var workspace = model.CreateWorkspace();
+        float[] input = TestUtil.Random(TutorialMlp.InputLength, 112), output = new float[TutorialMlp.OutputLength];
+        model.Forward(workspace, input, output);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++) { model.Forward(workspace, input, output); model.Predict(workspace, input); }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public async Task TrainStepWhileAnotherThreadInfers_IsRefused_AndLeavesWeightsAlone()
+    {
+        var model = new TutorialMlp();
+        float[] before = model.Parameters.ToArray();
+        float[] input = TestUtil.Random(TutorialMlp.InputLength, 113);
+        using var inferring = new ManualResetEventSlim();
+        using var stop = new ManualResetEventSlim();
+        var reader = Task.Run(() =>
+        {
+            var workspace = model.CreateWorkspace();
+            float[] output = new float[TutorialMlp.OutputLength];
+            while (!stop.IsSet)
+            {
+                model.Forward(workspace, input, output);
+                inferring.Set();
+            }
+        });
+        Assert.True(inferring.Wait(TimeSpan.FromSeconds(10)));
+        InvalidOperationException? refused = null;
+        for (int attempt = 0; attempt < 10_000 && refused is null; attempt++)
+        {
+            try { model.TrainStep(input, new[] { 3 }, new Sgd(0.1)); model.Parameters.CopyTo(before); }
+            catch (InvalidOperationException e) { refused = e; }
+        }
+        stop.Set();
+        await reader;
+        Assert.NotNull(refused);
+        Assert.Contains("inference call(s) are using this model", refused!.Message);
+        Assert.Equal(before, model.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void OneWorkspaceOnTwoThreads_IsDetected()
+    {
+        var model = new TutorialMlp();
+        var shared = model.CreateWorkspace();
+        float[] input = TestUtil.Random(TutorialMlp.InputLength, 114);
+        int detected = 0;
+        Parallel.For(0, 4, _ =>
+        {
+            float[] output = new float[TutorialMlp.OutputLength];
+            for (int i = 0; i < 2000; i++)
+            {
+                try { model.Forward(shared, input, output); }
+                catch (InvalidOperationException e) when (e.Message.Contains("workspace is in use")) { Interlocked.Increment(ref detected); }
+            }
+        });
+        Assert.True(detected > 0, "two threads on one workspace should be caught at least once in 8000 calls");
+    }
+}
+
+public class NumericalGuardTests
+{
+    [Fact]
+    public void NonFiniteLoss_ThrowsNamingStepAndFirstLayer_AndKeepsWeights()
+    {
+        var model = new GuardNet();
+        float[] inputs = { 1, 1, 1, 1, 1, 1 };
+        var adam = new Adam(0.01);
+        model.TrainStep(inputs, new[] { 0, 1 }, adam); // step 1 is finite
+        for (int i = 0; i < 8; i++) model.Parameters[TestUtil.Info(model, "out/kernel").Offset + i] = float.PositiveInfinity;
+        float[] before = model.Parameters.ToArray();
+        var e = Assert.Throws<NonFiniteException>(() => model.TrainStep(inputs, new[] { 0, 1 }, adam));
+        Assert.Equal(before, model.Parameters.ToArray());
+        Assert.Equal("loss", e.Quantity);
+        Assert.Equal(2, e.Layer);
+        Assert.Contains("Layer 2 Dense 'out'", e.Message);
+        Assert.Contains("step 2", e.Message);
+    }
+
+    [Fact]
+    public void NaNInput_IsReportedAsTheInput()
+    {
+        var model = new GuardNet();
+        var e = Assert.Throws<NonFiniteException>(() => model.ComputeGradients(new[] { 1f, float.NaN, 0, 0, 0, 0 }, new[] { 0, 1 }));
+        Assert.Equal(0, e.Layer);
+        Assert.Contains("the input", e.Message);
+    }
+
+    [Fact]
+    public void WithAHandler_TheEventIsRaised_AndTheStepSkipped()
+    {
+        var model = new GuardNet();
+        model.Parameters[TestUtil.Info(model, "hidden/kernel").Offset] = float.NaN;
+        float[] before = model.Parameters.ToArray();
+        NonFiniteException? reported = null;
+        model.NonFinite += e => reported = e;
+        float loss = model.TrainStep(new float[] { 1, 0, 0, 1, 0, 0 }, new[] { 0, 1 }, new Adam(0.01));
+        Assert.False(float.IsFinite(loss));
+        Assert.NotNull(reported);
+        Assert.Equal(1, reported!.Layer);
+        Assert.Equal(before, model.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void FirstNonFinite_FindsEachKindAtEveryPosition()
+    {
+        for (int length = 0; length < 70; length += 7)
+        for (int at = 0; at < length; at += 3)
+        foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            float[] values = TestUtil.Random(length, length + at);
+            values[at] = bad;
+            Assert.Equal(at, NumericalGuard.FirstNonFinite(values));
+        }
+        Assert.Equal(-1, NumericalGuard.FirstNonFinite(TestUtil.Random(100, 1)));
+    }
+}
+
+public class CheckpointGuardTests
+{
+    [Fact]
+    public void Trainer_RefusesToCheckpointNonFiniteParameters_UnlessAllowed()
+    {
+        string folder = System.IO.Directory.CreateTempSubdirectory("modelgen-guard-").FullName;
+        try
+        {
+            float[] inputs = TestUtil.Random(12 * NormNet.InputLength, 120);
+            int[] labels = new int[12];
+            for (int i = 0; i < labels.Length; i++) labels[i] = i % 3;
+            var data = new ModelGen.Data.Dataset(inputs, labels, NormNet.InputLength);
+
+            // A NaN moving mean leaves the training loss finite (batch statistics) but must never reach a checkpoint.
+            var model = new NormNet();
+            model.Parameters[TestUtil.Info(model, "bn1/moving_mean").Offset] = float.NaN;
+            string path = System.IO.Path.Combine(folder, "guard.safetensors");
+            var e = Assert.Throws<InvalidOperationException>(() =>
+                Trainer.Fit(model, new Adam(1e-3), data, null, new TrainerOptions { Epochs = 1, CheckpointPath = path }));
+            Assert.Contains("non-finite", e.Message);
+            Assert.False(System.IO.File.Exists(path));
+
+            var allowed = new NormNet();
+            allowed.Parameters[TestUtil.Info(allowed, "bn1/moving_mean").Offset] = float.NaN;
+            Trainer.Fit(allowed, new Adam(1e-3), data, null, new TrainerOptions { Epochs = 1, CheckpointPath = path, AllowNonFiniteCheckpoints = true });
+            Assert.True(System.IO.File.Exists(path));
+        }
+        finally
+        {
+            System.IO.Directory.Delete(folder, recursive: true);
+        }
+    }
+}
