@@ -16,7 +16,8 @@ internal sealed record Shape(int Rank, int Height, int Width, int Channels)
 
     public static Shape Image(int height, int width, int channels) => new(3, height, width, channels);
 
-    public long Length => (long)Height * Width * Channels;
+    /// <summary>The element count, saturating at <see cref="long.MaxValue"/>: three int dimensions can overflow a long.</summary>
+    public long Length => ShapeInference.Product(Height, Width, Channels);
 
     public override string ToString() => Rank == 1
         ? Channels.ToString(CultureInfo.InvariantCulture)
@@ -78,6 +79,11 @@ internal static class ShapeInference
             ok &= ValidateArguments(spec.Layers[i], names[i], diagnostics);
 
         var layers = new List<LayerInfo>();
+        if (ok && input.Length > MaxActivations)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.InputLocation, spec.TypeName, Str(input.Length), "floats in one input sample", Str(MaxActivations)));
+            ok = false;
+        }
         if (ok)
         {
             Shape current = input;
@@ -87,6 +93,13 @@ internal static class ShapeInference
                 LayerInfo? info = InferLayer(layer, names[layer.Index - 1], current, producer, diagnostics);
                 if (info is null)
                 {
+                    ok = false;
+                    break;
+                }
+                if (info.Output.Length > MaxActivations)
+                {
+                    // Reported here, before anything sizes an int by it (Flatten, the planner).
+                    diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, layer.Location, spec.TypeName, Str(info.Output.Length), "floats in one sample of " + info.Display, Str(MaxActivations)));
                     ok = false;
                     break;
                 }
@@ -108,15 +121,17 @@ internal static class ShapeInference
         return false;
     }
 
-    /// <summary>VALID: <c>(in - window) / stride + 1</c>; SAME: <c>ceil(in / stride)</c>, as TensorFlow.</summary>
+    /// <summary>VALID: <c>(in - window) / stride + 1</c>; SAME: <c>ceil(in / stride)</c>, as TensorFlow.
+    /// In long arithmetic: <c>in + stride - 1</c> overflows an int for a large input and stride.</summary>
     public static int OutputSize(int input, int window, int stride, PaddingKind padding) =>
-        padding == PaddingKind.Same ? (input + stride - 1) / stride : (input - window) / stride + 1;
+        padding == PaddingKind.Same ? (int)(((long)input + stride - 1) / stride) : (input - window) / stride + 1;
 
     /// <summary>TensorFlow's SAME padding: the total <c>max((out - 1) * stride + window - in, 0)</c>, the smaller half first.</summary>
     public static (int Before, int After) Pads(int input, int output, int window, int stride, PaddingKind padding)
     {
         if (padding == PaddingKind.Valid) return (0, 0);
-        int total = Math.Max((output - 1) * stride + window - input, 0);
+        // Below window, so an int; the long product keeps a huge window or stride from wrapping around.
+        int total = (int)Math.Max((long)(output - 1) * stride + window - input, 0);
         return (total / 2, total - total / 2);
     }
 
@@ -372,13 +387,15 @@ internal static class ShapeInference
 
     private static bool CheckSize(ModelSpec spec, Shape input, List<LayerInfo> layers, List<DiagnosticInfo> diagnostics)
     {
-        long parameters = 0, activations = input.Length;
+        long parameters = 0, activations = input.Length, columns = 0;
         foreach (LayerInfo layer in layers)
         {
-            parameters += ParameterCount(layer);
-            activations += layer.Output.Length;
+            parameters = Sum(parameters, ParameterCount(layer));
+            activations = Sum(activations, layer.Output.Length);
+            if (layer.Spec.Kind == LayerKind.Conv2D)
+                columns = Math.Max(columns, Product(layer.Output.Height, layer.Output.Width, layer.Spec.KernelHeight, layer.Spec.KernelWidth, layer.Input.Channels));
         }
-        activations *= spec.BatchSize;
+        activations = Product(activations, spec.BatchSize);
         if (parameters > MaxParameters)
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.ModelLocation, spec.TypeName, Str(parameters), "parameters", Str(MaxParameters)));
@@ -389,6 +406,12 @@ internal static class ShapeInference
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.ModelLocation, spec.TypeName, Str(activations), "activation floats per batch", Str(MaxActivations)));
             return false;
         }
+        if (columns > MaxActivations)
+        {
+            // One sample's im2col matrix (out H * out W rows of kh * kw * in C): the planner sizes the scratch arena by it.
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.ModelLocation, spec.TypeName, Str(columns), "im2col scratch floats", Str(MaxActivations)));
+            return false;
+        }
         return true;
     }
 
@@ -397,9 +420,25 @@ internal static class ShapeInference
     /// <summary>The number of variable elements a layer owns (moving statistics included, as Keras counts them).</summary>
     public static long ParameterCount(LayerInfo layer) => layer.Spec.Kind switch
     {
-        LayerKind.Dense => layer.Input.Length * layer.Spec.Units + (layer.Spec.UseBias ? layer.Spec.Units : 0),
-        LayerKind.Conv2D => (long)layer.Spec.KernelHeight * layer.Spec.KernelWidth * layer.Input.Channels * layer.Spec.Units + (layer.Spec.UseBias ? layer.Spec.Units : 0),
+        LayerKind.Dense => Sum(Product(layer.Input.Length, layer.Spec.Units), layer.Spec.UseBias ? layer.Spec.Units : 0),
+        LayerKind.Conv2D => Sum(Product(layer.Spec.KernelHeight, layer.Spec.KernelWidth, layer.Input.Channels, layer.Spec.Units), layer.Spec.UseBias ? layer.Spec.Units : 0),
         LayerKind.BatchNorm => layer.Input.Channels * (2L + (layer.Spec.Scale ? 1 : 0) + (layer.Spec.Center ? 1 : 0)),
         _ => 0,
     };
+
+    /// <summary>The product of positive factors (0 if any is not), saturating at <see cref="long.MaxValue"/> instead of wrapping around.</summary>
+    public static long Product(params long[] factors)
+    {
+        long product = 1;
+        foreach (long f in factors)
+        {
+            if (f <= 0) return 0; // sizes below 1 are reported by the argument checks before any size is used
+            if (product > long.MaxValue / f) return long.MaxValue;
+            product *= f;
+        }
+        return product;
+    }
+
+    /// <summary>The sum of two non-negative counts, saturating at <see cref="long.MaxValue"/>.</summary>
+    public static long Sum(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 }
