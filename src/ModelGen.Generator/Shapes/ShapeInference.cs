@@ -236,6 +236,13 @@ internal static class ShapeInference
         }
         void Range(string argument, double value, bool valid, string rule)
         {
+            // The emitted code holds every real argument as a float literal: a finite double beyond float's range
+            // would become Infinityf, which does not compile.
+            if (valid && Math.Abs(value) > float.MaxValue)
+            {
+                valid = false;
+                rule = "the value must fit a float (magnitude at most 3.4028235E+38), since the generated code stores it as one";
+            }
             if (valid) return;
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ArgumentOutOfRange, layer.LocationOf(argument), who, argument, Str(value), rule));
             ok = false;
@@ -295,16 +302,20 @@ internal static class ShapeInference
         if (layer.Kind is LayerKind.Dense or LayerKind.Conv2D)
         {
             Range("Activation", (int)layer.Activation, layer.Activation is >= ActivationKind.Linear and <= ActivationKind.Softmax, "use a member of the Activation enum");
-            if (layer.Activation is ActivationKind.LeakyRelu or ActivationKind.Elu)
-                Range("ActivationAlpha", layer.Alpha, layer.Alpha > 0, "alpha must be positive (the backward pass reads the sign from the output)");
+            // Alpha is emitted whatever the activation, so its float range is checked for all of them.
+            Range("ActivationAlpha", layer.Alpha, layer.Activation is not (ActivationKind.LeakyRelu or ActivationKind.Elu) || layer.Alpha > 0,
+                "alpha must be positive (the backward pass reads the sign from the output)");
             Range("L1", layer.L1, layer.L1 >= 0, "a regularization factor cannot be negative");
             Range("L2", layer.L2, layer.L2 >= 0, "a regularization factor cannot be negative");
             Range("KernelInitializer", (int)layer.KernelInitializer, layer.KernelInitializer is >= InitializerKind.GlorotUniform and <= InitializerKind.Constant, "use a member of the Initializer enum");
             Range("BiasInitializer", (int)layer.BiasInitializer, layer.BiasInitializer is >= InitializerKind.GlorotUniform and <= InitializerKind.Constant, "use a member of the Initializer enum");
-            if (layer.KernelInitializer is InitializerKind.TruncatedNormal or InitializerKind.RandomNormal)
-                Range("KernelInitValue", layer.KernelInitValue, layer.KernelInitValue > 0, "a standard deviation must be positive");
-            if (layer.BiasInitializer is InitializerKind.TruncatedNormal or InitializerKind.RandomNormal)
-                Range("BiasInitValue", layer.BiasInitValue, layer.BiasInitValue > 0, "a standard deviation must be positive");
+            // Init values are emitted for every initializer (Constant's value, or an unused 0), so all are range-checked.
+            Range("KernelInitValue", layer.KernelInitValue,
+                layer.KernelInitializer is not (InitializerKind.TruncatedNormal or InitializerKind.RandomNormal) || layer.KernelInitValue > 0,
+                "a standard deviation must be positive");
+            Range("BiasInitValue", layer.BiasInitValue,
+                layer.BiasInitializer is not (InitializerKind.TruncatedNormal or InitializerKind.RandomNormal) || layer.BiasInitValue > 0,
+                "a standard deviation must be positive");
         }
         if (layer.Kind is LayerKind.Conv2D or LayerKind.MaxPool2D or LayerKind.AvgPool2D)
             Range("Padding", (int)layer.Padding, layer.Padding is PaddingKind.Valid or PaddingKind.Same, "use Padding.Valid or Padding.Same");

@@ -1,6 +1,6 @@
 // Crashes and bad code that generator fuzzing found, each reduced to the smallest declaration that showed it. Before the
 // fix the first group ended in MG0005 (an OverflowException in shape inference), the second in CS0261/CS0708 in the
-// generated code; each must now end in the right MG diagnostic and nothing else.
+// generated code (CS0261, CS0103 "Infinityf"); each must now end in the right MG diagnostic and nothing else.
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using ModelGen.Generator.Tests.Fuzzing;
@@ -62,6 +62,17 @@ public class FuzzRegressionTests
         Assert.Contains("is declared as a " + kind, d.GetMessage());
         Assert.Empty(run.Sources);
     }
+
+    [Theory]
+    // Long run seed 1, case 2700: a finite double beyond float's range was emitted as 'Infinityf' (CS0103).
+    [InlineData("[Input(8)]\n[LeakyRelu(1e300)]\n[Dense(2)]")]
+    // Long run seed 1, case 2377: the same through a linear Dense layer's ActivationAlpha, which is emitted anyway.
+    [InlineData("[Input(8)]\n[Dense(4, ActivationAlpha = 1e300)]")]
+    [InlineData("[Input(8)]\n[Dense(4, L2 = -1e300)]")]
+    [InlineData("[Input(8)]\n[Dense(4, L1 = double.PositiveInfinity)]")]
+    [InlineData("[Input(8)]\n[Dense(4, KernelInitializer = Initializer.Constant, KernelInitValue = 1e39)]")]
+    [InlineData("[Input(8)]\n[BatchNorm(Epsilon = 1e300)]")]
+    public void RealArgumentBeyondFloatRange_MG0109(string attributes) => AssertOnly(Model(attributes), "MG0109");
 
     [Fact]
     public void AbstractOrSealedModel_GeneratesCleanCode()
