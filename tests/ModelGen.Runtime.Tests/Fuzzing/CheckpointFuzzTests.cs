@@ -18,7 +18,8 @@ namespace ModelGen.Runtime.Tests.Fuzzing
     public sealed class CheckpointFuzzTests(ITestOutputHelper output)
     {
         private const int Seed = 20261124;
-        private const int Cases = 6000;
+        /// <summary>6000 in the test command; MODELGEN_FUZZ_SCALE=k runs k times as many (the long run).</summary>
+        private static readonly int Cases = 6000 * FuzzScale.Factor;
 
         private static readonly string[] Names =
         {
@@ -67,7 +68,7 @@ namespace ModelGen.Runtime.Tests.Fuzzing
             int mutations = random.Next(1, 4);
             for (int m = 0; m < mutations; m++)
             {
-                int headerEnd = bytes.Length >= 8 ? (int)Math.Min((long)BinaryPrimitives.ReadUInt64LittleEndian(bytes) + 8, bytes.Length) : bytes.Length;
+                int headerEnd = bytes.Length >= 8 ? (int)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(bytes), (ulong)bytes.Length - 8) + 8 : bytes.Length;
                 switch (random.Next(10))
                 {
                     case 0: Mutator.FlipBits(random, bytes, 0, bytes.Length); break;

@@ -55,8 +55,9 @@ namespace ModelGen.Runtime.Tests.Fuzzing
             MatchCollection matches = Number.Matches(text);
             if (matches.Count == 0) return text;
             Match m = matches[random.Next(matches.Count)];
-            string replacement = random.Next(3) == 0
-                ? (long.Parse(m.Value.Split('.', 'e', 'E')[0], CultureInfo.InvariantCulture) + random.Next(-4, 5)).ToString(CultureInfo.InvariantCulture)
+            // Nudge the number (when it fits a long; earlier edits may have made it huge) or swap in an edge value.
+            string replacement = random.Next(3) == 0 && long.TryParse(m.Value.Split('.', 'e', 'E')[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long old)
+                ? (old + random.Next(-4, 5)).ToString(CultureInfo.InvariantCulture)
                 : InterestingNumbers[random.Next(InterestingNumbers.Length)];
             return text.Substring(0, m.Index) + replacement + text.Substring(m.Index + m.Length);
         }
@@ -101,5 +102,12 @@ namespace ModelGen.Runtime.Tests.Fuzzing
         }
 
         public static string Latin(byte[] bytes, int start, int length) => Encoding.UTF8.GetString(bytes, start, length);
+    }
+
+    /// <summary>How many times the fixed-seed case counts to run: MODELGEN_FUZZ_SCALE (default 1) for long runs.</summary>
+    internal static class FuzzScale
+    {
+        public static int Factor { get; } =
+            int.TryParse(Environment.GetEnvironmentVariable("MODELGEN_FUZZ_SCALE"), NumberStyles.None, CultureInfo.InvariantCulture, out int k) && k > 0 ? k : 1;
     }
 }
