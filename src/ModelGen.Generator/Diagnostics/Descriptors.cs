@@ -52,6 +52,10 @@ internal static class Descriptors
         "Type containing a model must be partial",
         "Model '{0}' is nested in '{1}', which must be partial too so that ModelGen can add the model's members: add the 'partial' modifier to '{1}'");
 
+    public static readonly DiagnosticDescriptor ModelNotPlainClass = Error("MG0010",
+        "Model must be a plain class",
+        "Model '{0}' is declared as a {1}, but the generated half is an instance class with its own arenas: declare it 'partial class {0}'");
+
     public static readonly DiagnosticDescriptor NonPositiveArgument = Error("MG0101",
         "Size must be positive",
         "{0} has {1} = {2}: {1} must be at least 1");
@@ -120,7 +124,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor[] All =
     {
         ModelNotPartial, ModelInGenericType, MissingInput, LayersSplitOverDeclarations, InternalError, DuplicateInput,
-        InputNotFirst, DuplicateLoss, ContainingTypeNotPartial,
+        InputNotFirst, DuplicateLoss, ContainingTypeNotPartial, ModelNotPlainClass,
         NonPositiveArgument, DropoutRateOutOfRange, KernelLargerThanInput, NeedsImageInput, NeedsFlatInput, LossNeedsVector,
         DuplicateVariableName, ModelTooLarge, ArgumentOutOfRange, InvalidName, FlattenOfVector, SoftmaxBeforeSoftmaxCrossEntropy,
         TooFewClasses, WeightsFileNotFound, WeightsFileInvalid, WeightsMismatch,

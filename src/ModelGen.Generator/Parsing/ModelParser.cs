@@ -36,6 +36,10 @@ internal static class ModelParser
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelNotPartial, identifierLocation, displayName));
 
+        // [Model] only compiles on a class; a record or static class would clash with the emitted 'partial class'.
+        if (symbol.IsRecord || symbol.IsStatic)
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelNotPlainClass, identifierLocation, displayName, symbol.IsRecord ? "record" : "static class"));
+
         if (symbol.TypeParameters.Length > 0)
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelInGenericType, identifierLocation, displayName, displayName));
 

@@ -16,7 +16,8 @@ internal sealed record Shape(int Rank, int Height, int Width, int Channels)
 
     public static Shape Image(int height, int width, int channels) => new(3, height, width, channels);
 
-    public long Length => (long)Height * Width * Channels;
+    /// <summary>The element count, saturating at <see cref="long.MaxValue"/>: three int dimensions can overflow a long.</summary>
+    public long Length => ShapeInference.Product(Height, Width, Channels);
 
     public override string ToString() => Rank == 1
         ? Channels.ToString(CultureInfo.InvariantCulture)
@@ -78,6 +79,11 @@ internal static class ShapeInference
             ok &= ValidateArguments(spec.Layers[i], names[i], diagnostics);
 
         var layers = new List<LayerInfo>();
+        if (ok && input.Length > MaxActivations)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.InputLocation, spec.TypeName, Str(input.Length), "floats in one input sample", Str(MaxActivations)));
+            ok = false;
+        }
         if (ok)
         {
             Shape current = input;
@@ -87,6 +93,13 @@ internal static class ShapeInference
                 LayerInfo? info = InferLayer(layer, names[layer.Index - 1], current, producer, diagnostics);
                 if (info is null)
                 {
+                    ok = false;
+                    break;
+                }
+                if (info.Output.Length > MaxActivations)
+                {
+                    // Reported here, before anything sizes an int by it (Flatten, the planner).
+                    diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, layer.Location, spec.TypeName, Str(info.Output.Length), "floats in one sample of " + info.Display, Str(MaxActivations)));
                     ok = false;
                     break;
                 }
@@ -108,15 +121,17 @@ internal static class ShapeInference
         return false;
     }
 
-    /// <summary>VALID: <c>(in - window) / stride + 1</c>; SAME: <c>ceil(in / stride)</c>, as TensorFlow.</summary>
+    /// <summary>VALID: <c>(in - window) / stride + 1</c>; SAME: <c>ceil(in / stride)</c>, as TensorFlow.
+    /// In long arithmetic: <c>in + stride - 1</c> overflows an int for a large input and stride.</summary>
     public static int OutputSize(int input, int window, int stride, PaddingKind padding) =>
-        padding == PaddingKind.Same ? (input + stride - 1) / stride : (input - window) / stride + 1;
+        padding == PaddingKind.Same ? (int)(((long)input + stride - 1) / stride) : (input - window) / stride + 1;
 
     /// <summary>TensorFlow's SAME padding: the total <c>max((out - 1) * stride + window - in, 0)</c>, the smaller half first.</summary>
     public static (int Before, int After) Pads(int input, int output, int window, int stride, PaddingKind padding)
     {
         if (padding == PaddingKind.Valid) return (0, 0);
-        int total = Math.Max((output - 1) * stride + window - input, 0);
+        // Below window, so an int; the long product keeps a huge window or stride from wrapping around.
+        int total = (int)Math.Max((long)(output - 1) * stride + window - input, 0);
         return (total / 2, total - total / 2);
     }
 
@@ -221,6 +236,13 @@ internal static class ShapeInference
         }
         void Range(string argument, double value, bool valid, string rule)
         {
+            // The emitted code holds every real argument as a float literal: a finite double beyond float's range
+            // would become Infinityf, which does not compile.
+            if (valid && Math.Abs(value) > float.MaxValue)
+            {
+                valid = false;
+                rule = "the value must fit a float (magnitude at most 3.4028235E+38), since the generated code stores it as one";
+            }
             if (valid) return;
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ArgumentOutOfRange, layer.LocationOf(argument), who, argument, Str(value), rule));
             ok = false;
@@ -280,16 +302,20 @@ internal static class ShapeInference
         if (layer.Kind is LayerKind.Dense or LayerKind.Conv2D)
         {
             Range("Activation", (int)layer.Activation, layer.Activation is >= ActivationKind.Linear and <= ActivationKind.Softmax, "use a member of the Activation enum");
-            if (layer.Activation is ActivationKind.LeakyRelu or ActivationKind.Elu)
-                Range("ActivationAlpha", layer.Alpha, layer.Alpha > 0, "alpha must be positive (the backward pass reads the sign from the output)");
+            // Alpha is emitted whatever the activation, so its float range is checked for all of them.
+            Range("ActivationAlpha", layer.Alpha, layer.Activation is not (ActivationKind.LeakyRelu or ActivationKind.Elu) || layer.Alpha > 0,
+                "alpha must be positive (the backward pass reads the sign from the output)");
             Range("L1", layer.L1, layer.L1 >= 0, "a regularization factor cannot be negative");
             Range("L2", layer.L2, layer.L2 >= 0, "a regularization factor cannot be negative");
             Range("KernelInitializer", (int)layer.KernelInitializer, layer.KernelInitializer is >= InitializerKind.GlorotUniform and <= InitializerKind.Constant, "use a member of the Initializer enum");
             Range("BiasInitializer", (int)layer.BiasInitializer, layer.BiasInitializer is >= InitializerKind.GlorotUniform and <= InitializerKind.Constant, "use a member of the Initializer enum");
-            if (layer.KernelInitializer is InitializerKind.TruncatedNormal or InitializerKind.RandomNormal)
-                Range("KernelInitValue", layer.KernelInitValue, layer.KernelInitValue > 0, "a standard deviation must be positive");
-            if (layer.BiasInitializer is InitializerKind.TruncatedNormal or InitializerKind.RandomNormal)
-                Range("BiasInitValue", layer.BiasInitValue, layer.BiasInitValue > 0, "a standard deviation must be positive");
+            // Init values are emitted for every initializer (Constant's value, or an unused 0), so all are range-checked.
+            Range("KernelInitValue", layer.KernelInitValue,
+                layer.KernelInitializer is not (InitializerKind.TruncatedNormal or InitializerKind.RandomNormal) || layer.KernelInitValue > 0,
+                "a standard deviation must be positive");
+            Range("BiasInitValue", layer.BiasInitValue,
+                layer.BiasInitializer is not (InitializerKind.TruncatedNormal or InitializerKind.RandomNormal) || layer.BiasInitValue > 0,
+                "a standard deviation must be positive");
         }
         if (layer.Kind is LayerKind.Conv2D or LayerKind.MaxPool2D or LayerKind.AvgPool2D)
             Range("Padding", (int)layer.Padding, layer.Padding is PaddingKind.Valid or PaddingKind.Same, "use Padding.Valid or Padding.Same");
@@ -372,13 +398,15 @@ internal static class ShapeInference
 
     private static bool CheckSize(ModelSpec spec, Shape input, List<LayerInfo> layers, List<DiagnosticInfo> diagnostics)
     {
-        long parameters = 0, activations = input.Length;
+        long parameters = 0, activations = input.Length, columns = 0;
         foreach (LayerInfo layer in layers)
         {
-            parameters += ParameterCount(layer);
-            activations += layer.Output.Length;
+            parameters = Sum(parameters, ParameterCount(layer));
+            activations = Sum(activations, layer.Output.Length);
+            if (layer.Spec.Kind == LayerKind.Conv2D)
+                columns = Math.Max(columns, Product(layer.Output.Height, layer.Output.Width, layer.Spec.KernelHeight, layer.Spec.KernelWidth, layer.Input.Channels));
         }
-        activations *= spec.BatchSize;
+        activations = Product(activations, spec.BatchSize);
         if (parameters > MaxParameters)
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.ModelLocation, spec.TypeName, Str(parameters), "parameters", Str(MaxParameters)));
@@ -389,6 +417,12 @@ internal static class ShapeInference
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.ModelLocation, spec.TypeName, Str(activations), "activation floats per batch", Str(MaxActivations)));
             return false;
         }
+        if (columns > MaxActivations)
+        {
+            // One sample's im2col matrix (out H * out W rows of kh * kw * in C): the planner sizes the scratch arena by it.
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.ModelLocation, spec.TypeName, Str(columns), "im2col scratch floats", Str(MaxActivations)));
+            return false;
+        }
         return true;
     }
 
@@ -397,9 +431,25 @@ internal static class ShapeInference
     /// <summary>The number of variable elements a layer owns (moving statistics included, as Keras counts them).</summary>
     public static long ParameterCount(LayerInfo layer) => layer.Spec.Kind switch
     {
-        LayerKind.Dense => layer.Input.Length * layer.Spec.Units + (layer.Spec.UseBias ? layer.Spec.Units : 0),
-        LayerKind.Conv2D => (long)layer.Spec.KernelHeight * layer.Spec.KernelWidth * layer.Input.Channels * layer.Spec.Units + (layer.Spec.UseBias ? layer.Spec.Units : 0),
+        LayerKind.Dense => Sum(Product(layer.Input.Length, layer.Spec.Units), layer.Spec.UseBias ? layer.Spec.Units : 0),
+        LayerKind.Conv2D => Sum(Product(layer.Spec.KernelHeight, layer.Spec.KernelWidth, layer.Input.Channels, layer.Spec.Units), layer.Spec.UseBias ? layer.Spec.Units : 0),
         LayerKind.BatchNorm => layer.Input.Channels * (2L + (layer.Spec.Scale ? 1 : 0) + (layer.Spec.Center ? 1 : 0)),
         _ => 0,
     };
+
+    /// <summary>The product of positive factors (0 if any is not), saturating at <see cref="long.MaxValue"/> instead of wrapping around.</summary>
+    public static long Product(params long[] factors)
+    {
+        long product = 1;
+        foreach (long f in factors)
+        {
+            if (f <= 0) return 0; // sizes below 1 are reported by the argument checks before any size is used
+            if (product > long.MaxValue / f) return long.MaxValue;
+            product *= f;
+        }
+        return product;
+    }
+
+    /// <summary>The sum of two non-negative counts, saturating at <see cref="long.MaxValue"/>.</summary>
+    public static long Sum(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 }

@@ -78,16 +78,18 @@ namespace ModelGen.Data
                 throw new IdxFormatException(path, $"the file is truncated inside its header: {got} of {headerLength} bytes");
 
             int[] dims = new int[rank];
-            long length = 1;
+            // Three dimensions up to 2^31 multiply to 2^93, past a long (found by fuzzing): a decimal holds 2^96 exactly.
+            decimal product = 1;
             for (int i = 0; i < rank; i++)
             {
                 dims[i] = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4 + 4 * i));
                 if (dims[i] < 0) throw new IdxFormatException(path, $"dimension {i} of the header is negative ({dims[i]})");
-                length *= dims[i]; // at most (2^31)^3 < 2^63
+                product *= dims[i];
             }
             string described = rank == 1 ? $"{dims[0]} labels" : $"{dims[0]} images of {dims[1]}x{dims[2]}";
-            if (length > Array.MaxLength)
-                throw new IdxFormatException(path, $"the header announces {described}, {length} bytes, more than an array can hold");
+            if (product > Array.MaxLength)
+                throw new IdxFormatException(path, $"the header announces {described}, {product} bytes, more than an array can hold");
+            long length = (long)product;
 
             if (!gzip)
             {
