@@ -8,6 +8,7 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ModelGen.Generator.Tests.Fuzzing;
 
@@ -58,7 +59,9 @@ internal static class GeneratorOracle
         if (driverDiagnostics.FirstOrDefault(d => d.Id == "CS8785") is { } cs8785)
             return "CS8785: " + cs8785.GetMessage();
         // What a build reports: the analyzer's diagnostics (parse, shapes, weights) and the generator's own (emit).
-        ImmutableArray<Diagnostic> generator = result.Diagnostics.AddRange(GeneratorHarness.Analyze(output));
+        ImmutableArray<Diagnostic> generator = result.Diagnostics.AddRange(output
+            .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new ModelGen.Generator.Analyzers.ModelAnalyzer()))
+            .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult());
         if (generator.FirstOrDefault(d => d.Id == "AD0001") is { } analyzerCrash)
             return "the analyzer threw: " + analyzerCrash.GetMessage();
         if (generator.FirstOrDefault(d => d.Id == "MG0005") is { } internalError)
