@@ -26,6 +26,7 @@ public sealed class ModelGenerator : IIncrementalGenerator
         public const string Analyze = nameof(Analyze);
         public const string Plan = nameof(Plan);
         public const string Weights = nameof(Weights);
+        public const string Shell = nameof(Shell);
     }
 
     /// <inheritdoc/>
@@ -66,10 +67,15 @@ public sealed class ModelGenerator : IIncrementalGenerator
                 }
                 context.AddSource(ModelEmitter.HintName(plan!), source);
             });
+
+        // A model with MG errors still gets its public members (throwing), so the errors are not buried under CS1061s.
+        context.RegisterSourceOutput(
+            analyzed.Select(static (result, _) => result.Shell).Where(static shell => shell is not null).WithTrackingName(Steps.Shell),
+            static (context, shell) => context.AddSource(shell!.FullyQualifiedName.Replace("global::", "") + ".g.cs", ModelEmitter.EmitShell(shell)));
     }
 
     /// <summary>The shape and plan stages' result: a plan when the model is valid, and the diagnostics either way.</summary>
-    internal sealed record AnalysisResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+    internal sealed record AnalysisResult(ModelPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics, ModelSpec? Shell = null);
 
     private static ModelSpec? SafeParse(GeneratorAttributeSyntaxContext context, CancellationToken token)
     {
@@ -99,10 +105,13 @@ public sealed class ModelGenerator : IIncrementalGenerator
             ModelShapes shapes = ShapeInference.Infer(spec);
             token.ThrowIfCancellationRequested();
             ModelPlan? plan = shapes.Ok ? Planner.Plan(shapes) : null;
-            if (plan is null || spec.WeightsFile is null) return new AnalysisResult(plan, shapes.Diagnostics);
+            if (plan is null) return new AnalysisResult(null, shapes.Diagnostics, ModelEmitter.CanEmitShell(spec) ? spec : null);
+            if (spec.WeightsFile is null) return new AnalysisResult(plan, shapes.Diagnostics);
             var diagnostics = new System.Collections.Generic.List<DiagnosticInfo>(shapes.Diagnostics);
             bool fits = WeightsCheck.Check(plan, weights, diagnostics);
-            return new AnalysisResult(fits ? plan with { WeightsResource = spec.WeightsFile } : null, diagnostics.ToEquatableArray());
+            return fits
+                ? new AnalysisResult(plan with { WeightsResource = spec.WeightsFile }, diagnostics.ToEquatableArray())
+                : new AnalysisResult(null, diagnostics.ToEquatableArray(), spec);
         }
         catch (OperationCanceledException)
         {

@@ -226,7 +226,7 @@ public class DiagnosticTests
     public void ShapeError_EmitsNoSource()
     {
         GeneratorRun run = GeneratorHarness.Run(Model("[Model]\n[Input(12, 12, 32)]\n[Dense(10)]"));
-        Assert.Empty(run.Sources);
+        Assert.Empty(run.ModelSources);
     }
 
     [Fact]
@@ -265,5 +265,37 @@ public class DiagnosticTests
         while (directory is not null && !System.IO.File.Exists(System.IO.Path.Combine(directory, "ModelGen.sln")))
             directory = System.IO.Path.GetDirectoryName(directory);
         return directory ?? throw new System.InvalidOperationException("ModelGen.sln not found above " + System.AppContext.BaseDirectory);
+    }
+}
+
+public class NoCascadeTests
+{
+    [Fact]
+    public void ModelWithShapeError_CodeUsingIt_ReportsOnlyTheMgError()
+    {
+        string source = """
+            using ModelGen;
+            [Model]
+            [Input(12, 12, 32)]
+            [Dense(10)]
+            [SoftmaxCrossEntropy]
+            public partial class Net;
+
+            public static class App
+            {
+                public static float Run()
+                {
+                    var net = new Net();
+                    float[] output = new float[Net.OutputLength];
+                    net.Forward(new float[Net.InputLength], output);
+                    net.Save("net.safetensors");
+                    return net.TrainStep(new float[1], new int[1], new Adam()) + net.Predict(new float[1]) + net.Evaluate(new float[1], new int[1]).Count;
+                }
+            }
+            """;
+        GeneratorRun run = GeneratorHarness.Run(source);
+        Assert.Equal(new[] { "MG0105" }, run.Diagnostics.Select(d => d.Id));
+        Assert.Empty(run.CompilationProblems());
+        Assert.Empty(run.ModelSources);
     }
 }

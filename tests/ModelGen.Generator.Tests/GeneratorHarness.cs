@@ -25,6 +25,9 @@ internal sealed record GeneratorRun(
 {
     public string Source(string hintName) => Sources.Single(s => s.HintName == hintName).SourceText.ToString();
 
+    /// <summary>The generated model code, without the throwing shells written for models with MG errors.</summary>
+    public IEnumerable<GeneratedSourceResult> ModelSources => Sources.Where(s => !GeneratorHarness.IsShell(s));
+
     /// <summary>Errors and warnings of the compilation with the generated code, excluding the generator's own.</summary>
     public IEnumerable<Diagnostic> CompilationProblems() =>
         Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning);
@@ -32,6 +35,9 @@ internal sealed record GeneratorRun(
 
 internal static class GeneratorHarness
 {
+    /// <summary>Whether a generated file is the shell of a model with MG errors (members that throw, no model code).</summary>
+    public static bool IsShell(GeneratedSourceResult source) => source.SourceText.ToString().Contains("ModelGen could not generate");
+
     private static readonly Lazy<MetadataReference[]> References = new(() =>
     {
         string trusted = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;

@@ -79,7 +79,7 @@ public sealed class WeightsTests : IDisposable
         Diagnostic d = Assert.Single(run.Diagnostics);
         Assert.Equal("MG0114", d.Id);
         Assert.Equal(GeneratorHarness.At(Source, "Weights("), GeneratorHarness.Position(d));
-        Assert.Empty(run.Sources);
+        Assert.Empty(run.ModelSources);
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class WeightsTests : IDisposable
         Assert.Contains(messages, m => m.Item2.Contains("out/bias: expected [2], missing"));
         Assert.Contains(messages, m => m.Item2.Contains("extra: in the file, but the model has no such variable"));
         Assert.Equal(3, messages.Count);
-        Assert.Empty(run.Sources);
+        Assert.Empty(run.ModelSources);
     }
 
     [Theory]

@@ -195,3 +195,19 @@ public class ForwardTests
         Assert.NotEqual(new DenseNet().Parameters.ToArray()[..10], new DenseNet().Parameters.ToArray()[..10].Select(v => v + 1).ToArray());
     }
 }
+
+public class SummaryTests
+{
+    [Fact]
+    public void Summary_ListsLayersParametersFlopsAndMemory()
+    {
+        Assert.Contains("Conv2D 'conv1'", TutorialCnn.Summary);
+        Assert.Contains("Parameters: 3,274,634 (3,274,634 trainable)", TutorialCnn.Summary);
+        Assert.Contains("Forward FLOPs per sample: 27,767,808", TutorialCnn.Summary); // the 27.8 M
+        Assert.Contains("Parameters: 68 (15 trainable)", FrozenNet.Summary); // 6*5+5 + 5*4+4 frozen, 4*3+3 trainable
+        var writer = new System.IO.StringWriter();
+        TutorialMlp.PrintSummary(writer);
+        Assert.Equal(TutorialMlp.Summary, writer.ToString());
+        Assert.Contains("Parameters: 203,530", TutorialMlp.Summary);
+    }
+}

@@ -39,10 +39,11 @@ internal static partial class ModelEmitter
             LossKind.MeanSquaredError => "global::ModelGen.ITrainableModel<float>",
             _ => "global::ModelGen.IModel",
         };
-        w.Line($"/// <summary>The generated half of the model: {Describe(plan)}.</summary>");
+        WriteSummaryDocs(w, plan);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"ModelGen\", \"{Version}\")]");
         w.OpenBlock($"partial class {spec.TypeName} : {interfaces}");
         WriteConstants(w, plan);
+        WriteSummaryMembers(w, plan);
         WriteFields(w, plan);
         WriteConstructor(w, plan);
         WriteVariables(w, plan);

@@ -16,7 +16,7 @@ public class FuzzRegressionTests
     {
         GeneratorRun run = GeneratorHarness.Run(source);
         Assert.Equal(new[] { id }, run.Diagnostics.Select(d => d.Id).Distinct());
-        Assert.Empty(run.Sources);
+        Assert.Empty(run.ModelSources);
     }
 
     [Theory]
@@ -60,7 +60,7 @@ public class FuzzRegressionTests
         Diagnostic d = Assert.Single(run.Diagnostics);
         Assert.Equal("MG0010", d.Id);
         Assert.Contains("is declared as a " + kind, d.GetMessage());
-        Assert.Empty(run.Sources);
+        Assert.Empty(run.ModelSources);
     }
 
     [Theory]

@@ -75,6 +75,12 @@ internal static class GeneratorOracle
         foreach (GeneratedSourceResult source in result.GeneratedSources)
         {
             string text = source.SourceText.ToString();
+            // A model with MG errors gets a shell of throwing members (no cascade of missing-member errors), never model code.
+            if (text.Contains("ModelGen could not generate"))
+            {
+                if (!mgErrors) return $"{source.HintName} is a shell although no MG error was reported";
+                continue;
+            }
             if (text.Length > MaxSourceChars)
                 return $"{source.HintName} is {text.Length} characters, over {MaxSourceChars}";
             if (mgErrors)
@@ -91,6 +97,10 @@ internal static class GeneratorOracle
         }
         if (mgErrors)
         {
+            // Valid C# whose model has MG errors: apart from them, the build is clean (the shell compiles).
+            Diagnostic? cascade = output.GetDiagnostics().FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+            if (cascade is not null)
+                return $"MG errors, and the compilation also reports {cascade.Id}: {cascade.GetMessage()}";
             outcome = "MG errors";
             return null;
         }

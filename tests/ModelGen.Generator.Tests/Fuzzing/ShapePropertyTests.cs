@@ -97,7 +97,7 @@ public class ShapePropertyTests
             {
                 rejected++;
                 Assert.True(run.Diagnostics.Select(d => d.Id).SequenceEqual(new[] { "MG0103" }), stack.Source);
-                Assert.Empty(run.Sources);
+                Assert.Empty(run.ModelSources);
                 continue;
             }
             Assert.True(run.Diagnostics.IsEmpty, stack.Source + string.Join("\n", run.Diagnostics));
