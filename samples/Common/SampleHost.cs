@@ -13,7 +13,7 @@ using Spectre.Console;
 namespace ModelGen.Samples
 {
     /// <summary>The values of the common options.</summary>
-    internal sealed record SampleSettings(string? DataDirectory, int Epochs, int Seed, int? Limit, string? SavePath, string? CsvPath);
+    internal sealed record SampleSettings(string? DataDirectory, int Epochs, int Seed, int? Limit, string? SavePath, string? CsvPath, string? PlotPath);
 
     /// <summary>The data a sample trains on: TensorFlow's 55,000 train / 5,000 validation / 10,000 test MNIST split, or synthetic digits.</summary>
     internal sealed record SampleData(Dataset Train, Dataset Validation, Dataset Test, string Description, bool Synthetic);
@@ -21,7 +21,7 @@ namespace ModelGen.Samples
     /// <summary>The figure a sample is compared with: the tutorial, its test accuracy (NaN: none published), and how long it trained.</summary>
     internal sealed record Tutorial(string Name, double Accuracy, string Training);
 
-    /// <summary>The common options (<c>--data --epochs --seed --limit --save --csv</c>) on a root command an app can extend.</summary>
+    /// <summary>The common options (<c>--data --epochs --seed --limit --save --csv --plot</c>) on a root command an app can extend.</summary>
     internal sealed class SampleCommand
     {
         public readonly Option<string?> Data = new("--data") { Description = "The folder of the four MNIST files (default: ../shared/data/mnist beside the repository, then ./data/mnist)" };
@@ -30,11 +30,12 @@ namespace ModelGen.Samples
         public readonly Option<int?> Limit = new("--limit") { Description = "Train on the first N training images only, for quick runs" };
         public readonly Option<string?> Save = new("--save") { Description = "Save the trained model's variables to this safetensors file" };
         public readonly Option<string?> Csv = new("--csv") { Description = "Write the epoch curve to this CSV file" };
+        public readonly Option<string?> Plot = new("--plot") { Description = "Draw the epoch curve (loss and accuracy) to this PNG file" };
 
         public SampleCommand(string description, int defaultEpochs)
         {
             Epochs = new("--epochs") { Description = $"The number of passes over the training set (default {defaultEpochs})", DefaultValueFactory = _ => defaultEpochs };
-            Root = new RootCommand(description) { Data, Epochs, Seed, Limit, Save, Csv };
+            Root = new RootCommand(description) { Data, Epochs, Seed, Limit, Save, Csv, Plot };
             Epochs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--epochs must be at least 1."); });
             Limit.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--limit must be at least 1."); });
         }
@@ -42,7 +43,7 @@ namespace ModelGen.Samples
         public RootCommand Root { get; }
 
         public SampleSettings Read(ParseResult result) => new(
-            result.GetValue(Data), result.GetValue(Epochs), result.GetValue(Seed), result.GetValue(Limit), result.GetValue(Save), result.GetValue(Csv));
+            result.GetValue(Data), result.GetValue(Epochs), result.GetValue(Seed), result.GetValue(Limit), result.GetValue(Save), result.GetValue(Csv), result.GetValue(Plot));
     }
 
     internal static class SampleHost
@@ -166,6 +167,11 @@ namespace ModelGen.Samples
             {
                 TrainingLog.WriteCsv(csv, results);
                 Say($"Wrote the epoch curve to {Path.GetFullPath(csv)}.");
+            }
+            if (settings.PlotPath is { } plot)
+            {
+                CurvePlot.Write(plot, results);
+                Say($"Drew the epoch curve to {Path.GetFullPath(plot)} (left: loss, right: accuracy; blue training, orange validation).");
             }
             return 0;
         }
