@@ -15,17 +15,17 @@ return SampleHost.Run(command.Root, args);
 
 /// <summary>
 /// The book's network: dense layers without activation, each batch-normalized (the logits too), ELU on the two hidden
-/// ones. The book's <c>tf.variance_scaling_initializer()</c> is a fan-in normal of scale 1; He normal (scale 2) here.
+/// ones. The book's <c>tf.variance_scaling_initializer()</c> is a fan-in truncated normal of scale 1: LeCunNormal here.
 /// </summary>
 [Model(BatchSize = 200, Seed = 42)]
 [Input(784)]
-[Dense(300, Name = "hidden1", KernelInitializer = Initializer.HeNormal)]
+[Dense(300, Name = "hidden1", KernelInitializer = Initializer.LeCunNormal)]
 [BatchNorm(Momentum = 0.9, Name = "bn1")]
 [Elu]
-[Dense(100, Name = "hidden2", KernelInitializer = Initializer.HeNormal)]
+[Dense(100, Name = "hidden2", KernelInitializer = Initializer.LeCunNormal)]
 [BatchNorm(Momentum = 0.9, Name = "bn2")]
 [Elu]
-[Dense(10, Name = "outputs", KernelInitializer = Initializer.HeNormal)]
+[Dense(10, Name = "outputs", KernelInitializer = Initializer.LeCunNormal)]
 [BatchNorm(Momentum = 0.9, Name = "bn3")]
 [SoftmaxCrossEntropy]
 public partial class MnistBatchNorm;

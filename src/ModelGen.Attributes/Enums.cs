@@ -73,5 +73,14 @@ namespace ModelGen
 
         /// <summary>Every element equal to the <c>InitValue</c> property (the tutorials' bias constant 0.1).</summary>
         Constant = 8,
+
+        /// <summary>
+        /// Truncated normal with <c>stddev = sqrt(1 / fanIn) / 0.87962566</c> (LeCun): what TensorFlow 1.x's
+        /// <c>tf.variance_scaling_initializer()</c> does with its defaults (scale 1, fan in, truncated normal).
+        /// </summary>
+        LeCunNormal = 9,
+
+        /// <summary>Uniform in <c>[-l, l]</c>, <c>l = sqrt(3 / fanIn)</c> (LeCun).</summary>
+        LeCunUniform = 10,
     }
 }

@@ -10,7 +10,7 @@ internal enum PaddingKind { Valid = 0, Same = 1 }
 
 internal enum ActivationKind { Linear = 0, Relu = 1, LeakyRelu = 2, Elu = 3, Sigmoid = 4, Tanh = 5, Softmax = 6 }
 
-internal enum InitializerKind { GlorotUniform = 0, GlorotNormal = 1, HeNormal = 2, HeUniform = 3, TruncatedNormal = 4, RandomNormal = 5, Zeros = 6, Ones = 7, Constant = 8 }
+internal enum InitializerKind { GlorotUniform = 0, GlorotNormal = 1, HeNormal = 2, HeUniform = 3, TruncatedNormal = 4, RandomNormal = 5, Zeros = 6, Ones = 7, Constant = 8, LeCunNormal = 9, LeCunUniform = 10 }
 
 internal enum LayerKind { Dense, Conv2D, MaxPool2D, AvgPool2D, Flatten, Dropout, BatchNorm, Activation }
 

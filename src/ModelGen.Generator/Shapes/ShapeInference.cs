@@ -307,8 +307,8 @@ internal static class ShapeInference
                 "alpha must be positive (the backward pass reads the sign from the output)");
             Range("L1", layer.L1, layer.L1 >= 0, "a regularization factor cannot be negative");
             Range("L2", layer.L2, layer.L2 >= 0, "a regularization factor cannot be negative");
-            Range("KernelInitializer", (int)layer.KernelInitializer, layer.KernelInitializer is >= InitializerKind.GlorotUniform and <= InitializerKind.Constant, "use a member of the Initializer enum");
-            Range("BiasInitializer", (int)layer.BiasInitializer, layer.BiasInitializer is >= InitializerKind.GlorotUniform and <= InitializerKind.Constant, "use a member of the Initializer enum");
+            Range("KernelInitializer", (int)layer.KernelInitializer, layer.KernelInitializer is >= InitializerKind.GlorotUniform and <= InitializerKind.LeCunUniform, "use a member of the Initializer enum");
+            Range("BiasInitializer", (int)layer.BiasInitializer, layer.BiasInitializer is >= InitializerKind.GlorotUniform and <= InitializerKind.LeCunUniform, "use a member of the Initializer enum");
             // Init values are emitted for every initializer (Constant's value, or an unused 0), so all are range-checked.
             Range("KernelInitValue", layer.KernelInitValue,
                 layer.KernelInitializer is not (InitializerKind.TruncatedNormal or InitializerKind.RandomNormal) || layer.KernelInitValue > 0,

@@ -56,6 +56,14 @@ namespace ModelGen
                     RequireFan(fanIn, nameof(fanIn), initializer);
                     FillUniform(values, Math.Sqrt(6.0 / fanIn), ref rng);
                     break;
+                case Initializer.LeCunNormal:
+                    RequireFan(fanIn, nameof(fanIn), initializer);
+                    FillTruncatedNormal(values, Math.Sqrt(1.0 / fanIn) / TruncatedNormalStddevFactor, ref rng);
+                    break;
+                case Initializer.LeCunUniform:
+                    RequireFan(fanIn, nameof(fanIn), initializer);
+                    FillUniform(values, Math.Sqrt(3.0 / fanIn), ref rng);
+                    break;
                 case Initializer.TruncatedNormal:
                     FillTruncatedNormal(values, Stddev(value, initializer), ref rng);
                     break;

@@ -40,10 +40,16 @@ namespace ModelGen.Runtime.Tests.Training
         [InlineData(Initializer.GlorotUniform, 25, 800)]
         [InlineData(Initializer.HeUniform, 300, 100)]
         [InlineData(Initializer.HeUniform, 800, 1)]
+        [InlineData(Initializer.LeCunUniform, 300, 100)]
         public void Uniform_StaysWithinLimitWithVarianceLimitSquaredOverThree(Initializer initializer, int fanIn, int fanOut)
         {
-            // Glorot: l = sqrt(6 / (fanIn + fanOut)); He: l = sqrt(6 / fanIn). U(-l, l) has variance l^2 / 3.
-            double limit = initializer == Initializer.GlorotUniform ? Math.Sqrt(6.0 / (fanIn + fanOut)) : Math.Sqrt(6.0 / fanIn);
+            // Glorot: l = sqrt(6 / (fanIn + fanOut)); He: l = sqrt(6 / fanIn); LeCun: l = sqrt(3 / fanIn). U(-l, l) has variance l^2 / 3.
+            double limit = initializer switch
+            {
+                Initializer.GlorotUniform => Math.Sqrt(6.0 / (fanIn + fanOut)),
+                Initializer.LeCunUniform => Math.Sqrt(3.0 / fanIn),
+                _ => Math.Sqrt(6.0 / fanIn),
+            };
             float[] values = Draw(initializer, 0, fanIn, fanOut);
             Assert.InRange(Stats(values).MaxAbs, 0.99 * limit, limit);
             AssertMoments(values, limit * limit / 3);
@@ -54,10 +60,17 @@ namespace ModelGen.Runtime.Tests.Training
         [InlineData(Initializer.GlorotNormal, 5 * 5 * 32, 5 * 5 * 64)]
         [InlineData(Initializer.HeNormal, 300, 100)]
         [InlineData(Initializer.HeNormal, 5 * 5 * 1, 5 * 5 * 32)]
+        [InlineData(Initializer.LeCunNormal, 784, 300)]
         public void TruncatedScaled_HasTheIntendedVarianceAfterTruncation(Initializer initializer, int fanIn, int fanOut)
         {
-            // Keras divides by 0.8796 so that the truncated values have variance 2 / (fanIn + fanOut) (Glorot) or 2 / fanIn (He).
-            double variance = initializer == Initializer.GlorotNormal ? 2.0 / (fanIn + fanOut) : 2.0 / fanIn;
+            // Keras divides by 0.8796 so that the truncated values have variance 2 / (fanIn + fanOut) (Glorot), 2 / fanIn (He)
+            // or 1 / fanIn (LeCun, tf.variance_scaling_initializer's defaults).
+            double variance = initializer switch
+            {
+                Initializer.GlorotNormal => 2.0 / (fanIn + fanOut),
+                Initializer.LeCunNormal => 1.0 / fanIn,
+                _ => 2.0 / fanIn,
+            };
             double stddev = Math.Sqrt(variance) / TruncatedStd;
             float[] values = Draw(initializer, 0, fanIn, fanOut);
             Assert.InRange(Stats(values).MaxAbs, 1.95 * stddev, 2 * stddev * (1 + 1e-6));
