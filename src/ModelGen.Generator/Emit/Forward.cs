@@ -1,6 +1,9 @@
 // Emit stage, the forward passes: one kernel call per layer, literal sizes and offsets, a comment naming the layer
 // and its shapes. The same writer serves inference (dropout is the identity, batch norm uses moving statistics)
 // and training (dropout draws masks, batch norm uses and updates batch statistics, caches kept for backward).
+using System;
+using System.Collections.Generic;
+using System.Linq;
 using ModelGen.Generator.Model;
 using ModelGen.Generator.Planning;
 using ModelGen.Generator.Shapes;
@@ -31,17 +34,16 @@ internal static partial class ModelEmitter
             w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats, which is not a positive multiple of InputLength ({InputLength}).\", nameof(inputs));");
             w.Line("if (outputs.Length != count * OutputLength)");
             w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats, but {count} samples produce {count * OutputLength} (OutputLength {OutputLength}).\", nameof(outputs));");
-            w.Line("EnterInference(workspace);");
-            w.OpenBlock("try");
-            using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+            WriteInWorkspace(w, "workspace", () =>
             {
-                w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
-                w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                w.Line("ForwardInference(workspace, x, n, LayerCount);");
-                w.Line($"{final}.CopyTo(outputs.Slice(start * OutputLength, n * OutputLength));");
-            }
-            w.CloseBlock();
-            w.Line("finally { ExitInference(workspace); }");
+                using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+                {
+                    w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
+                    w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
+                    w.Line("ForwardInference(workspace, x, n, LayerCount);");
+                    w.Line($"{final}.CopyTo(outputs.Slice(start * OutputLength, n * OutputLength));");
+                }
+            });
         }
         w.Line();
 
@@ -55,12 +57,11 @@ internal static partial class ModelEmitter
             w.Line("    throw new global::System.ArgumentException($\"input holds {input.Length} floats, but the model takes InputLength = {InputLength}.\", nameof(input));");
             w.Line("const int n = 1;");
             w.Line("var x = input;");
-            w.Line("EnterInference(workspace);");
-            w.OpenBlock("try");
-            w.Line("ForwardInference(workspace, x, n, LayerCount);");
-            w.Line($"return {Kernels}.Losses.ArgMax({final});");
-            w.CloseBlock();
-            w.Line("finally { ExitInference(workspace); }");
+            WriteInWorkspace(w, "workspace", () =>
+            {
+                w.Line("ForwardInference(workspace, x, n, LayerCount);");
+                w.Line($"return {Kernels}.Losses.ArgMax({final});");
+            });
         }
         w.Line();
 
@@ -71,19 +72,18 @@ internal static partial class ModelEmitter
             w.Line("if (count == 0 || inputs.Length % InputLength != 0 || classes.Length != count)");
             w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats and classes {classes.Length} entries, but inputs must be n * InputLength ({InputLength}) floats for n = classes.Length.\", nameof(inputs));");
             w.Line("var workspace = _workspace;");
-            w.Line("EnterInference(workspace);");
-            w.OpenBlock("try");
-            using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+            WriteInWorkspace(w, "workspace", () =>
             {
-                w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
-                w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                w.Line("ForwardInference(workspace, x, n, LayerCount);");
-                w.Line($"var y = {final};");
-                w.Line("for (int i = 0; i < n; i++)");
-                w.Line($"    classes[start + i] = {Kernels}.Losses.ArgMax(y.Slice(i * OutputLength, OutputLength));");
-            }
-            w.CloseBlock();
-            w.Line("finally { ExitInference(workspace); }");
+                using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+                {
+                    w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
+                    w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
+                    w.Line("ForwardInference(workspace, x, n, LayerCount);");
+                    w.Line($"var y = {final};");
+                    w.Line("for (int i = 0; i < n; i++)");
+                    w.Line($"    classes[start + i] = {Kernels}.Losses.ArgMax(y.Slice(i * OutputLength, OutputLength));");
+                }
+            });
         }
         w.Line();
 
@@ -109,24 +109,13 @@ internal static partial class ModelEmitter
         w.Line($"public const int LayerCount = {plan.Layers.Count};");
         w.Line();
         w.Line("/// <summary>The index (1 to <see cref=\"LayerCount\"/>) of the layer with this name.</summary>");
-        w.OpenBlock("public static int LayerIndex(string name) => name switch");
-        {
-            foreach (LayerPlan layer in plan.Layers)
-                w.Line($"\"{layer.Info.Name}\" => {layer.Info.Spec.Index},");
-            w.Line("_ => throw new global::System.ArgumentException($\"The model has no layer '{name}'.\", nameof(name)),");
-        }
-        w.CloseBlock(";");
-        w.Line();
+        WriteSwitch(w, "public static int LayerIndex(string name) => name switch",
+            plan.Layers.Select(l => $"\"{l.Info.Name}\" => {l.Info.Spec.Index}"),
+            "throw new global::System.ArgumentException($\"The model has no layer '{name}'.\", nameof(name))");
         w.Line("/// <summary>The number of floats one sample produces at a layer (0: the input).</summary>");
-        w.OpenBlock("public static int LayerOutputLength(int layer) => layer switch");
-        {
-            w.Line("0 => InputLength,");
-            foreach (LayerPlan layer in plan.Layers)
-                w.Line($"{layer.Info.Spec.Index} => {layer.OutputLength},");
-            w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, $\"Layers are numbered 0 (the input) to {LayerCount}.\"),");
-        }
-        w.CloseBlock(";");
-        w.Line();
+        WriteSwitch(w, "public static int LayerOutputLength(int layer) => layer switch",
+            new[] { "0 => InputLength" }.Concat(plan.Layers.Select(l => $"{l.Info.Spec.Index} => {l.OutputLength}")),
+            "throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, $\"Layers are numbered 0 (the input) to {LayerCount}.\")");
         w.Line("/// <summary>");
         w.Line("/// Inference up to and including layer <paramref name=\"layer\"/> on n samples, writing that layer's output (n *");
         w.Line("/// <see cref=\"LayerOutputLength\"/> floats): run a frozen prefix once over a data set, then train the layers above it on");
@@ -141,29 +130,22 @@ internal static partial class ModelEmitter
             w.Line("if (outputs.Length != count * length)");
             w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats, but {count} samples produce {count * length} at layer {layer}.\", nameof(outputs));");
             w.Line("var workspace = _workspace;");
-            w.Line("EnterInference(workspace);");
-            w.OpenBlock("try");
-            using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+            WriteInWorkspace(w, "workspace", () =>
             {
-                w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
-                w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                w.Line("ForwardInference(workspace, x, n, layer);");
-                w.Line("int offset = InferenceOutputOffset(layer);");
-                w.Line("(offset < 0 ? x : workspace.Activations.Span.Slice(offset, n * length)).CopyTo(outputs.Slice(start * length, n * length));");
-            }
-            w.CloseBlock();
-            w.Line("finally { ExitInference(workspace); }");
+                using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+                {
+                    w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
+                    w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
+                    w.Line("ForwardInference(workspace, x, n, layer);");
+                    w.Line("int offset = InferenceOutputOffset(layer);");
+                    w.Line("(offset < 0 ? x : workspace.Activations.Span.Slice(offset, n * length)).CopyTo(outputs.Slice(start * length, n * length));");
+                }
+            });
         }
         w.Line();
         w.Line("/// <summary>Where a layer's output sits in the activation arena at inference (-1: it is the model input, or a view of it).</summary>");
-        w.OpenBlock("private static int InferenceOutputOffset(int layer) => layer switch");
-        {
-            foreach (LayerPlan layer in plan.Layers)
-                w.Line($"{layer.Info.Spec.Index} => {layer.InferenceOutputOffset},");
-            w.Line("_ => -1,");
-        }
-        w.CloseBlock(";");
-        w.Line();
+        WriteSwitch(w, "private static int InferenceOutputOffset(int layer) => layer switch",
+            plan.Layers.Select(l => $"{l.Info.Spec.Index} => {l.InferenceOutputOffset}"), "-1");
     }
 
     /// <summary>The per-thread inference buffers and the counter that keeps training and inference apart.</summary>
@@ -213,6 +195,26 @@ internal static partial class ModelEmitter
             w.Line("global::System.Threading.Volatile.Write(ref workspace.Busy, 0);");
         }
         w.Line();
+    }
+
+    /// <summary>A static switch expression over layers: one arm per line, then the fallback arm.</summary>
+    private static void WriteSwitch(CodeWriter w, string header, IEnumerable<string> arms, string fallback)
+    {
+        w.OpenBlock(header);
+        foreach (string arm in arms) w.Line(arm + ",");
+        w.Line("_ => " + fallback + ",");
+        w.CloseBlock(";");
+        w.Line();
+    }
+
+    /// <summary>Inference code wrapped in EnterInference/ExitInference on the given workspace.</summary>
+    private static void WriteInWorkspace(CodeWriter w, string workspace, Action body)
+    {
+        w.Line($"EnterInference({workspace});");
+        w.OpenBlock("try");
+        body();
+        w.CloseBlock();
+        w.Line($"finally {{ ExitInference({workspace}); }}");
     }
 
     private static void WriteArenaLocals(CodeWriter w, bool training)

@@ -95,14 +95,8 @@ internal static partial class ModelEmitter
         w.Line();
 
         w.Line("/// <summary>Where a layer's output sits in the activation arena while training (-1: the model input, or a view of it).</summary>");
-        w.OpenBlock("private static int TrainingOutputOffset(int layer) => layer switch");
-        {
-            foreach (LayerPlan layer in plan.Layers)
-                w.Line($"{layer.Info.Spec.Index} => {layer.OutputOffset},");
-            w.Line("_ => -1,");
-        }
-        w.CloseBlock(";");
-        w.Line();
+        WriteSwitch(w, "private static int TrainingOutputOffset(int layer) => layer switch",
+            plan.Layers.Select(l => $"{l.Info.Spec.Index} => {l.OutputOffset}"), "-1");
 
         w.Line("/// <summary>");
         w.Line("/// Which variables training updates: those declared trainable, minus those frozen at run time with");
@@ -121,20 +115,19 @@ internal static partial class ModelEmitter
             w.Line("double lossSum = 0;");
             w.Line("long correct = 0;");
             w.Line("var workspace = _workspace;");
-            w.Line("EnterInference(workspace);");
-            w.OpenBlock("try");
-            using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+            WriteInWorkspace(w, "workspace", () =>
             {
-                w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
-                w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                w.Line("var l = labels.Slice(start * LabelLength, n * LabelLength);");
-                w.Line("ForwardInference(workspace, x, n, LayerCount);");
-                w.Line($"var y = {finalInference};");
-                w.Line($"lossSum += (double){Kernels}.Losses.{lossCall}({Span}.Empty, y, l, n, {classes}) * n;");
-                w.Line($"correct += {Kernels}.Losses.CountCorrect(y, l, n, {classes});");
-            }
-            w.CloseBlock();
-            w.Line("finally { ExitInference(workspace); }");
+                using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+                {
+                    w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
+                    w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
+                    w.Line("var l = labels.Slice(start * LabelLength, n * LabelLength);");
+                    w.Line("ForwardInference(workspace, x, n, LayerCount);");
+                    w.Line($"var y = {finalInference};");
+                    w.Line($"lossSum += (double){Kernels}.Losses.{lossCall}({Span}.Empty, y, l, n, {classes}) * n;");
+                    w.Line($"correct += {Kernels}.Losses.CountCorrect(y, l, n, {classes});");
+                }
+            });
             w.Line("return new global::ModelGen.Evaluation(lossSum / count, (double)correct / count, count);");
         }
         w.Line();
@@ -212,12 +205,9 @@ internal static partial class ModelEmitter
         }
         w.Line();
         w.Line("/// <summary>\"Layer 3 Dense 'fc1'\": how messages name a layer.</summary>");
-        w.OpenBlock("public static string LayerName(int layer) => layer switch");
-        foreach (LayerPlan layer in plan.Layers)
-            w.Line($"{layer.Info.Spec.Index} => \"{layer.Info.Display.Replace("\"", "\\\"")}\",");
-        w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, $\"Layers are numbered 1 to {LayerCount}.\"),");
-        w.CloseBlock(";");
-        w.Line();
+        WriteSwitch(w, "public static string LayerName(int layer) => layer switch",
+            plan.Layers.Select(l => $"{l.Info.Spec.Index} => \"{l.Info.Display.Replace("\"", "\\\"")}\""),
+            "throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, $\"Layers are numbered 1 to {LayerCount}.\")");
         w.Line("/// <summary>The first layer, in forward order from <paramref name=\"first\"/>, whose training output holds a NaN or infinity (0: the input; LayerCount + 1: none).</summary>");
         using (w.Block($"private int FirstNonFiniteActivation({ReadOnlySpan} x, int n, int first)"))
         {
