@@ -35,22 +35,23 @@ internal static partial class ModelEmitter
             w.Line("public const int ParameterCount = 0;");
             w.Line("public const int LayerCount = 0;");
             w.Line("public const string Summary = \"\";");
-            w.Line($"private static global::System.InvalidOperationException Broken() => new(\"Model '{spec.TypeName}' did not compile: fix the MG errors on its attributes.\");");
-            w.Line("public global::System.Span<float> Parameters => throw Broken();");
-            w.Line("public static global::System.ReadOnlySpan<global::ModelGen.VariableInfo> Variables => throw Broken();");
-            w.Line($"public void Forward({ReadOnlySpan} inputs, {Span} outputs) => throw Broken();");
-            w.Line($"public int Predict({ReadOnlySpan} input) => throw Broken();");
-            w.Line($"public void Predict({ReadOnlySpan} inputs, global::System.Span<int> classes) => throw Broken();");
-            w.Line($"public void Save(string path, global::ModelGen.Checkpoints.CheckpointOptions? options = null) => throw Broken();");
-            w.Line($"public void Load(string path, global::ModelGen.Checkpoints.LoadOptions? options = null) => throw Broken();");
+            // A name no model type can have (two underscores), so the helper never clashes with the class's own name.
+            w.Line($"private static global::System.InvalidOperationException __ModelGenBroken() => new(\"Model '{spec.TypeName}' did not compile: fix the MG errors on its attributes.\");");
+            w.Line("public global::System.Span<float> Parameters => throw __ModelGenBroken();");
+            w.Line("public static global::System.ReadOnlySpan<global::ModelGen.VariableInfo> Variables => throw __ModelGenBroken();");
+            w.Line($"public void Forward({ReadOnlySpan} inputs, {Span} outputs) => throw __ModelGenBroken();");
+            w.Line($"public int Predict({ReadOnlySpan} input) => throw __ModelGenBroken();");
+            w.Line($"public void Predict({ReadOnlySpan} inputs, global::System.Span<int> classes) => throw __ModelGenBroken();");
+            w.Line($"public void Save(string path, global::ModelGen.Checkpoints.CheckpointOptions? options = null) => throw __ModelGenBroken();");
+            w.Line($"public void Load(string path, global::ModelGen.Checkpoints.LoadOptions? options = null) => throw __ModelGenBroken();");
             if (spec.Loss != LossKind.None)
             {
                 string labels = $"global::System.ReadOnlySpan<{(spec.Loss == LossKind.MeanSquaredError ? "float" : "int")}>";
                 w.Line("public const int LabelLength = 0;");
-                w.Line($"public float TrainStep({ReadOnlySpan} inputs, {labels} labels, global::ModelGen.Optimizer optimizer) => throw Broken();");
-                w.Line($"public float ComputeGradients({ReadOnlySpan} inputs, {labels} labels) => throw Broken();");
-                w.Line($"public global::ModelGen.Evaluation Evaluate({ReadOnlySpan} inputs, {labels} labels) => throw Broken();");
-                w.Line("public global::System.Span<float> Gradients => throw Broken();");
+                w.Line($"public float TrainStep({ReadOnlySpan} inputs, {labels} labels, global::ModelGen.Optimizer optimizer) => throw __ModelGenBroken();");
+                w.Line($"public float ComputeGradients({ReadOnlySpan} inputs, {labels} labels) => throw __ModelGenBroken();");
+                w.Line($"public global::ModelGen.Evaluation Evaluate({ReadOnlySpan} inputs, {labels} labels) => throw __ModelGenBroken();");
+                w.Line("public global::System.Span<float> Gradients => throw __ModelGenBroken();");
             }
         }
         foreach (ContainingTypeSpec _ in spec.ContainingTypes) w.CloseBlock();
