@@ -3,7 +3,7 @@
 using ModelGen;
 using ModelGen.Samples;
 
-var command = new SampleCommand("Trains the convolutional network of TensorFlow's \"Deep MNIST for Experts\" tutorial on MNIST.", defaultEpochs: 2);
+var command = new SampleCommand("Trains the convolutional network of TensorFlow's \"Deep MNIST for Experts\" tutorial on MNIST.", defaultEpochs: 12);
 command.Root.SetAction(result =>
 {
     SampleSettings settings = command.Read(result);
