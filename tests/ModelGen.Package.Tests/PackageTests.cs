@@ -28,6 +28,7 @@ public sealed class PackageTests : IDisposable
 
     private const string ValidModel = """
         using System;
+        using App;
         using ModelGen;
 
         var model = new Tiny();
@@ -37,12 +38,15 @@ public sealed class PackageTests : IDisposable
         int best = Array.IndexOf(output, output.Max());
         Console.WriteLine($"outputs={output.Length} parameters={Tiny.ParameterCount} predict-matches-forward={model.Predict(input) == best}");
 
-        [Model(BatchSize = 2, Seed = 1)]
-        [Input(4)]
-        [Dense(8, Activation = Activation.Relu, Name = "hidden")]
-        [Dense(3, Name = "logits")]
-        [SoftmaxCrossEntropy]
-        public partial class Tiny;
+        namespace App
+        {
+            [Model(BatchSize = 2, Seed = 1)]
+            [Input(4)]
+            [Dense(8, Activation = Activation.Relu, Name = "hidden")]
+            [Dense(3, Name = "logits")]
+            [SoftmaxCrossEntropy]
+            internal sealed partial class Tiny;
+        }
         """;
 
     private const string ShapeErrorModel = """
@@ -116,6 +120,9 @@ public sealed class PackageTests : IDisposable
                 <Nullable>enable</Nullable>
                 <ImplicitUsings>enable</ImplicitUsings>
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <!-- Every .NET code-analysis rule on: the generated code must not add a single warning. -->
+                <AnalysisLevel>latest-all</AnalysisLevel>
+                <EnforceCodeStyleInBuild>true</EnforceCodeStyleInBuild>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="ModelGen" Version="{version}" />
