@@ -15,25 +15,8 @@ namespace ModelGen.GeneratorBenchmarks;
 /// <summary>Model sources and the Roslyn plumbing shared by the benchmarks.</summary>
 public static class Models
 {
-    /// <summary>The tutorial CNN of samples/MnistCnn (the same text as tests/ModelGen.Generator.Tests/TutorialModels.cs).</summary>
-    public const string Cnn = """
-        using ModelGen;
-
-        namespace Samples;
-
-        [Model(BatchSize = 50, Seed = 1)]
-        [Input(28, 28, 1)]
-        [Conv2D(5, 5, 32, Padding = Padding.Same, Activation = Activation.Relu, Name = "conv1")]
-        [MaxPool2D(2, Name = "pool1")]
-        [Conv2D(5, 5, 64, Padding = Padding.Same, Activation = Activation.Relu, Name = "conv2")]
-        [MaxPool2D(2, Name = "pool2")]
-        [Flatten]
-        [Dense(1024, Activation = Activation.Relu, Name = "fc1")]
-        [Dropout(0.5)]
-        [Dense(10, Name = "logits")]
-        [SoftmaxCrossEntropy]
-        public partial class MnistCnn;
-        """;
+    /// <summary>The tutorial CNN of samples/MnistCnn: the text the generator's snapshot tests use (linked from the test project).</summary>
+    public const string Cnn = ModelGen.Generator.Tests.TutorialModels.Cnn;
 
     /// <summary>
     /// VGG-16 (configuration D of Simonyan and Zisserman), named as Keras names it: 224x224x3 input, 13 Conv2D 3x3 SAME
