@@ -42,7 +42,8 @@ public class ConcurrencyTests
         var model = new TutorialMlp();
         var workspace = model.CreateWorkspace();
         float[] input = TestUtil.Random(TutorialMlp.InputLength, 112), output = new float[TutorialMlp.OutputLength];
-        model.Forward(workspace, input, output);
+        // Warm up both entry points (first calls may JIT and initialize statics on this thread).
+        for (int i = 0; i < 200; i++) { model.Forward(workspace, input, output); model.Predict(workspace, input); }
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 1000; i++) { model.Forward(workspace, input, output); model.Predict(workspace, input); }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -62,7 +63,9 @@ public class ConcurrencyTests
             float[] output = new float[TutorialMlp.OutputLength];
             while (!stop.IsSet)
             {
-                model.Forward(workspace, input, output);
+                // Refused, as documented, while one of the main thread's training steps is running.
+                try { model.Forward(workspace, input, output); }
+                catch (InvalidOperationException e) when (e.Message.Contains("training step on another thread")) { continue; }
                 inferring.Set();
             }
         });
