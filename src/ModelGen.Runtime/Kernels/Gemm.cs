@@ -110,7 +110,51 @@ namespace ModelGen.Kernels
                 C = c, Ldc = ldc, A = a, ARowStride = aRowStride, AColStride = aColStride, B = b, BRowStride = ldb, BColStride = 1,
                 M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha,
             };
-            Simd.Chain(ref kernel, width, n);
+            RunRows(ref kernel, width, n);
+        }
+
+        // Multiply-adds (m * k * n) from which a product is split between threads: about 2 MFLOP, some 10 us on one
+        // core, well above the few microseconds that waking a sleeping worker costs.
+        private const long ParallelMultiplyAdds = 1L << 20;
+
+        /// <summary>
+        /// Runs <paramref name="kernel"/> over all of its rows, on one thread, or, when <see cref="Parallelism.ThreadCount"/>
+        /// is above 1 and the product is large, as fixed contiguous ranges of whole 6-row tiles (the last range also takes
+        /// the m % 6 leftover rows), one per thread. Each element of C is computed by one thread with the same blocking,
+        /// packing and summation order as the single-thread call, so the result is bitwise identical for any thread count.
+        /// </summary>
+        private static void RunRows(ref ProductKernel kernel, SimdWidth width, int n)
+        {
+            int tiles = kernel.M / TileRows;
+            int parts = Math.Min(Parallelism.ThreadCount, tiles);
+            if (parts <= 1 || (long)kernel.M * kernel.K * n < ParallelMultiplyAdds)
+            {
+                Simd.Chain(ref kernel, width, n);
+                return;
+            }
+            var job = new RowJob { Kernel = kernel, Width = width, N = n, Tiles = tiles, Parts = parts };
+            Parallelism.Run(&RunRowPart, &job, parts);
+        }
+
+        /// <summary>A product split by rows of C: the whole-problem kernel and the partition, on the caller's stack.</summary>
+        private struct RowJob
+        {
+            public ProductKernel Kernel;
+            public SimdWidth Width;
+            public int N, Tiles, Parts;
+        }
+
+        /// <summary>Part <paramref name="part"/> of a <see cref="RowJob"/>: tiles [part * tiles / parts, (part + 1) * tiles / parts).</summary>
+        private static void RunRowPart(void* context, int part)
+        {
+            ref RowJob job = ref *(RowJob*)context;
+            int first = (int)((long)part * job.Tiles / job.Parts) * TileRows;
+            int end = part == job.Parts - 1 ? job.Kernel.M : (int)((long)(part + 1) * job.Tiles / job.Parts) * TileRows;
+            ProductKernel rows = job.Kernel;
+            rows.C += (long)first * rows.Ldc;
+            rows.A += (long)first * rows.ARowStride;
+            rows.M = end - first;
+            Simd.Chain(ref rows, job.Width, job.N);
         }
 
         /// <summary>
@@ -128,7 +172,7 @@ namespace ModelGen.Kernels
                     C = c, Ldc = ldc, A = a, ARowStride = lda, AColStride = 1, B = b, BRowStride = 1, BColStride = ldb,
                     M = m, K = k, Accumulate = accumulate, Activation = Activation.Linear,
                 };
-                Simd.Chain(ref kernel, width, n);
+                RunRows(ref kernel, width, n);
             }
             else
             {
