@@ -30,6 +30,12 @@ namespace ModelGen.Kernels
         private static int pending;
         private static readonly ManualResetEventSlim JobDone = new(false);
 
+        // Jobs handed to at least one worker since the process started: lets tests prove the parallel path ran.
+        private static long jobsShared;
+
+        /// <summary>The number of jobs that woke at least one worker so far.</summary>
+        internal static long JobsShared => Interlocked.Read(ref jobsShared);
+
         /// <summary>
         /// The number of threads a kernel may use, the caller included: 1 (the default) to
         /// <c>Environment.ProcessorCount * 4</c>. Raising it starts the missing workers on the next parallel kernel call;
@@ -76,6 +82,7 @@ namespace ModelGen.Kernels
                 nextPart = 0;
                 pending = helpers + 1;
                 JobDone.Reset();
+                jobsShared++;
                 for (int i = 0; i < helpers; i++) pool[i].Wake.Set();
 
                 if (Work())
