@@ -125,15 +125,56 @@ namespace ModelGen.Kernels
         /// </summary>
         private static void RunRows(ref ProductKernel kernel, SimdWidth width, int n)
         {
-            int tiles = kernel.M / TileRows;
-            int parts = Math.Min(Parallelism.ThreadCount, tiles);
-            if (parts <= 1 || (long)kernel.M * kernel.K * n < ParallelMultiplyAdds)
+            int parts = RowParts(kernel.M, kernel.K, n);
+            if (parts <= 1)
             {
                 Simd.Chain(ref kernel, width, n);
                 return;
             }
-            var job = new RowJob { Kernel = kernel, Width = width, N = n, Tiles = tiles, Parts = parts };
+            var job = new RowJob { Kernel = kernel, Width = width, N = n, Parts = parts };
             Parallelism.Run(&RunRowPart, &job, parts);
+        }
+
+        /// <summary>
+        /// Into how many row ranges an [m x k] by [k x n] product is split: 1 below the size threshold, else
+        /// <see cref="Parallelism.ThreadCount"/>, at most one range per whole 6-row tile.
+        /// </summary>
+        internal static int RowParts(int m, int k, int n)
+        {
+            int threads = Parallelism.ThreadCount;
+            if (threads == 1 || (long)m * k * n < ParallelMultiplyAdds)
+            {
+                return 1;
+            }
+            return Math.Max(1, Math.Min(threads, m / TileRows));
+        }
+
+        /// <summary>
+        /// Rows [<paramref name="first"/>, <paramref name="end"/>) of part <paramref name="part"/> of <paramref name="parts"/>:
+        /// whole tiles [part * tiles / parts, (part + 1) * tiles / parts), the last part also taking the m % 6 leftover
+        /// rows, so that every part has at least one full tile and goes through the same code path as the whole product.
+        /// </summary>
+        internal static void PartRows(int m, int parts, int part, out int first, out int end)
+        {
+            int tiles = m / TileRows;
+            first = (int)((long)part * tiles / parts) * TileRows;
+            end = part == parts - 1 ? m : (int)((long)(part + 1) * tiles / parts) * TileRows;
+        }
+
+        /// <summary>
+        /// Rows [<paramref name="first"/>, <paramref name="end"/>) of <see cref="Product"/> on the calling thread, with
+        /// the ranges of <see cref="PartRows"/> bitwise equal to the same rows of the whole product.
+        /// </summary>
+        internal static void ProductRows(SimdWidth width, float* c, int ldc, float* a, int aRowStride, int aColStride, float* b, int ldb,
+                                         int first, int end, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
+        {
+            var kernel = new ProductKernel
+            {
+                C = c + (long)first * ldc, Ldc = ldc, A = a + (long)first * aRowStride, ARowStride = aRowStride, AColStride = aColStride,
+                B = b, BRowStride = ldb, BColStride = 1,
+                M = end - first, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha,
+            };
+            Simd.Chain(ref kernel, width, n);
         }
 
         /// <summary>A product split by rows of C: the whole-problem kernel and the partition, on the caller's stack.</summary>
@@ -141,15 +182,14 @@ namespace ModelGen.Kernels
         {
             public ProductKernel Kernel;
             public SimdWidth Width;
-            public int N, Tiles, Parts;
+            public int N, Parts;
         }
 
-        /// <summary>Part <paramref name="part"/> of a <see cref="RowJob"/>: tiles [part * tiles / parts, (part + 1) * tiles / parts).</summary>
+        /// <summary>Part <paramref name="part"/> of a <see cref="RowJob"/>: the rows <see cref="PartRows"/> gives it.</summary>
         private static void RunRowPart(void* context, int part)
         {
             ref RowJob job = ref *(RowJob*)context;
-            int first = (int)((long)part * job.Tiles / job.Parts) * TileRows;
-            int end = part == job.Parts - 1 ? job.Kernel.M : (int)((long)(part + 1) * job.Tiles / job.Parts) * TileRows;
+            PartRows(job.Kernel.M, job.Parts, part, out int first, out int end);
             ProductKernel rows = job.Kernel;
             rows.C += (long)first * rows.Ldc;
             rows.A += (long)first * rows.ARowStride;

@@ -85,11 +85,14 @@ namespace ModelGen.Runtime.Tests.Kernels
         }
 
         [Theory]
-        [InlineData(2)]
-        [InlineData(3)]
-        public void Conv2DForwardAndBackward_AreBitwiseEqualToOneThread(int threads)
+        [InlineData(2, 5, 1, Padding.Same, 11, 9, 13, 37)] // 99 x 325 x 37 per sample
+        [InlineData(3, 5, 1, Padding.Same, 11, 9, 13, 37)]
+        [InlineData(2, 3, 2, Padding.Valid, 23, 21, 24, 45)] // 110 x 216 x 45
+        [InlineData(3, 1, 1, Padding.Valid, 13, 11, 96, 97)] // pointwise: 143 x 96 x 97, no im2col
+        public void Conv2DForwardAndBackward_AreBitwiseEqualToOneThread(int threads, int size, int stride, Padding padding,
+                                                                        int height, int width, int inC, int outC)
         {
-            var g = Geometry;
+            var g = Conv(height, width, inC, outC, size, size, stride, stride, padding);
             float[] x = Random(Batch * g.InputLength, 11), kernel = Random(g.KernelLength, 12), bias = Random(g.OutChannels, 13);
             float[] dy = Random(Batch * g.OutputLength, 14);
             float[][] Run()
