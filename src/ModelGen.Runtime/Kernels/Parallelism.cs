@@ -18,7 +18,7 @@ namespace ModelGen.Kernels
         // Spins before an event blocks. A kernel dispatches jobs back to back (a convolution: one to three per sample,
         // each 0.1 ms or less), and waking a blocked thread costs tens of microseconds, so waiting threads spin for
         // about that long first; idle for longer, they block.
-        private const int SpinCount = 2047;
+        private const int SpinCount = 1000;
         private static int threadCount = 1;
 
         // 0 while no job runs; a caller that finds it taken (another thread's job, or a job started from a part) runs
