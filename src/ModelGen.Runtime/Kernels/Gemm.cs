@@ -2,7 +2,7 @@
 // packed per 256-deep strip into L1 and streamed, bias and activation fused into the tile's store. A B, A^T B and
 // (from 6 rows up) A B^T differ only in strides; batch 1 takes a GEMV path (B rows streamed once) and A B^T with
 // fewer than 6 rows takes blocked dot products along the shared contiguous axis. Strips of B^T are packed by 8 x 8
-// register transposes.
+// register transposes. With Parallelism.ThreadCount > 1, large products split C's rows in whole tiles between threads.
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
