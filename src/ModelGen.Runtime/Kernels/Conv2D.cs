@@ -1,6 +1,8 @@
 // 2D convolution in NHWC as GEMM: per sample, im2col gathers each receptive field into a row of `columns`
 // ([outH*outW x kh*kw*inC]), which times the [kh*kw*inC x outC] kernel gives the output with bias and activation
 // fused; backward reuses the same scratch for the kernel gradient and for the column gradient scattered by col2im.
+// With Parallelism.ThreadCount > 1 a large sample is split by output rows (gather and product per thread, disjoint
+// rows of the one-sample scratch); col2im, which adds overlapping windows, stays on the calling thread.
 using System;
 using System.Runtime.CompilerServices;
 
@@ -50,18 +52,25 @@ namespace ModelGen.Kernels
             bool pointwise = IsPointwise(g);
             fixed (float* py = y, pcols = columns, px = x, pk = kernel, pb = bias)
             {
+                int parts = Gemm.RowParts(rows, patch, outC);
+                var job = new RowsJob
+                {
+                    Columns = pcols, Kernel = pk, Bias = bias.IsEmpty ? null : pb, Geometry = g, Width = width, Activation = activation,
+                    Alpha = alpha, Parts = parts, Pointwise = pointwise,
+                };
                 for (int s = 0; s < batch; s++)
                 {
-                    float* xs = px + (long)s * g.InputLength;
-                    float* ys = py + (long)s * g.OutputLength;
-                    float* a = xs;
-                    if (!pointwise)
+                    job.X = px + (long)s * g.InputLength;
+                    job.Y = py + (long)s * g.OutputLength;
+                    if (parts > 1)
                     {
-                        Im2Col(pcols, xs, g);
-                        a = pcols;
+                        // Each thread gathers its own rows of `columns` and multiplies them: no scratch beyond one sample's.
+                        Parallelism.Run(&ForwardRows, &job, parts);
                     }
-                    // y_s[rows x outC] = act(cols[rows x patch] kernel[patch x outC] + bias).
-                    Gemm.Product(width, ys, outC, a, patch, 1, pk, outC, rows, patch, outC, bias.IsEmpty ? null : pb, false, activation, alpha);
+                    else
+                    {
+                        ForwardRows(&job, 0);
+                    }
                 }
             }
         }
@@ -94,7 +103,7 @@ namespace ModelGen.Kernels
                     float* a = xs;
                     if (!pointwise)
                     {
-                        Im2Col(pcols, xs, g);
+                        Gather(pcols, xs, g, rows, patch, outC);
                         a = pcols;
                     }
                     // dKernel[patch x outC] += cols^T dy_s: cols read as A^T (row stride 1, column stride patch).
@@ -121,6 +130,55 @@ namespace ModelGen.Kernels
             }
         }
 
+        /// <summary>One sample's forward pass split by output rows (pixels) in the ranges of <see cref="Gemm.PartRows"/>.</summary>
+        private struct RowsJob
+        {
+            public float* Columns, X, Y, Kernel, Bias;
+            public Conv2DGeometry Geometry;
+            public SimdWidth Width;
+            public Activation Activation;
+            public float Alpha;
+            public int Parts;
+            public bool Pointwise;
+        }
+
+        /// <summary>Rows of part <paramref name="part"/>: gathered by im2col (unless pointwise), then
+        /// <c>y_s[rows x outC] = act(cols[rows x patch] kernel[patch x outC] + bias)</c>.</summary>
+        private static void ForwardRows(void* context, int part)
+        {
+            ref RowsJob job = ref *(RowsJob*)context;
+            ref readonly Conv2DGeometry g = ref job.Geometry;
+            int rows = g.OutHeight * g.OutWidth, patch = g.PatchLength, outC = g.OutChannels;
+            Gemm.PartRows(rows, job.Parts, part, out int first, out int end);
+            float* a = job.X;
+            if (!job.Pointwise)
+            {
+                Im2Col(job.Columns, job.X, g, first, end);
+                a = job.Columns;
+            }
+            Gemm.ProductRows(job.Width, job.Y, outC, a, patch, 1, job.Kernel, outC, first, end, patch, outC, job.Bias, false, job.Activation, job.Alpha);
+        }
+
+        /// <summary>im2col of one sample, split between threads like the forward product of the same size.</summary>
+        private static void Gather(float* cols, float* x, in Conv2DGeometry g, int rows, int patch, int outC)
+        {
+            int parts = Gemm.RowParts(rows, patch, outC);
+            if (parts <= 1)
+            {
+                Im2Col(cols, x, g, 0, rows);
+                return;
+            }
+            var job = new RowsJob { Columns = cols, X = x, Geometry = g, Parts = parts };
+            Parallelism.Run(&GatherRows, &job, parts);
+        }
+
+        private static void GatherRows(void* context, int part)
+        {
+            ref RowsJob job = ref *(RowsJob*)context;
+            Gemm.PartRows(job.Geometry.OutHeight * job.Geometry.OutWidth, job.Parts, part, out int first, out int end);
+            Im2Col(job.Columns, job.X, job.Geometry, first, end);
+        }
+
         internal static void CheckGeometry(in Conv2DGeometry g, string name)
         {
             if (g.KernelHeight == 0)
@@ -135,44 +193,43 @@ namespace ModelGen.Kernels
             g.OutHeight == g.InHeight && g.OutWidth == g.InWidth;
 
         /// <summary>
-        /// cols[(oy * outW + ox) * patch + (ky * kw + kx) * inC + c] = x[iy, ix, c], or 0 outside the input. For each
-        /// kernel row the in-bounds kernel columns form one contiguous run of x (NHWC), copied in one block.
+        /// cols[(oy * outW + ox) * patch + (ky * kw + kx) * inC + c] = x[iy, ix, c], or 0 outside the input, for the output
+        /// pixels (rows of cols) [<paramref name="first"/>, <paramref name="end"/>). For each kernel row the in-bounds kernel
+        /// columns form one contiguous run of x (NHWC), copied in one block.
         /// </summary>
-        private static void Im2Col(float* cols, float* x, in Conv2DGeometry g)
+        private static void Im2Col(float* cols, float* x, in Conv2DGeometry g, int first, int end)
         {
             int inH = g.InHeight, inW = g.InWidth, inC = g.InChannels, kh = g.KernelHeight, kw = g.KernelWidth;
             int rowLength = kw * inC;
-            float* dst = cols;
-            for (int oy = 0; oy < g.OutHeight; oy++)
+            float* dst = cols + (long)first * g.PatchLength;
+            for (int r = first; r < end; r++)
             {
+                int oy = r / g.OutWidth, ox = r - oy * g.OutWidth;
                 int iy0 = oy * g.StrideH - g.PadTop;
-                for (int ox = 0; ox < g.OutWidth; ox++)
+                int ix0 = ox * g.StrideW - g.PadLeft;
+                int kx0 = Math.Max(0, -ix0), kx1 = Math.Min(kw, inW - ix0);
+                for (int ky = 0; ky < kh; ky++, dst += rowLength)
                 {
-                    int ix0 = ox * g.StrideW - g.PadLeft;
-                    int kx0 = Math.Max(0, -ix0), kx1 = Math.Min(kw, inW - ix0);
-                    for (int ky = 0; ky < kh; ky++, dst += rowLength)
+                    int iy = iy0 + ky;
+                    if ((uint)iy >= (uint)inH || kx0 >= kx1)
                     {
-                        int iy = iy0 + ky;
-                        if ((uint)iy >= (uint)inH || kx0 >= kx1)
-                        {
-                            Clear(dst, rowLength);
-                            continue;
-                        }
-                        Clear(dst, kx0 * inC);
-                        int run = (kx1 - kx0) * inC;
-                        float* src = x + ((long)iy * inW + ix0 + kx0) * inC;
-                        float* target = dst + kx0 * inC;
-                        if (run <= 16)
-                        {
-                            // Few channels (a first layer: inC = 1 or 3): a call per 5 floats would cost more than the copy.
-                            for (int i = 0; i < run; i++) target[i] = src[i];
-                        }
-                        else
-                        {
-                            Buffer.MemoryCopy(src, target, (long)run * sizeof(float), (long)run * sizeof(float));
-                        }
-                        Clear(dst + kx1 * inC, (kw - kx1) * inC);
+                        Clear(dst, rowLength);
+                        continue;
                     }
+                    Clear(dst, kx0 * inC);
+                    int run = (kx1 - kx0) * inC;
+                    float* src = x + ((long)iy * inW + ix0 + kx0) * inC;
+                    float* target = dst + kx0 * inC;
+                    if (run <= 16)
+                    {
+                        // Few channels (a first layer: inC = 1 or 3): a call per 5 floats would cost more than the copy.
+                        for (int i = 0; i < run; i++) target[i] = src[i];
+                    }
+                    else
+                    {
+                        Buffer.MemoryCopy(src, target, (long)run * sizeof(float), (long)run * sizeof(float));
+                    }
+                    Clear(dst + kx1 * inC, (kw - kx1) * inC);
                 }
             }
         }

@@ -2,7 +2,7 @@
 // packed per 256-deep strip into L1 and streamed, bias and activation fused into the tile's store. A B, A^T B and
 // (from 6 rows up) A B^T differ only in strides; batch 1 takes a GEMV path (B rows streamed once) and A B^T with
 // fewer than 6 rows takes blocked dot products along the shared contiguous axis. Strips of B^T are packed by 8 x 8
-// register transposes.
+// register transposes. With Parallelism.ThreadCount > 1, large products split C's rows in whole tiles between threads.
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -110,7 +110,91 @@ namespace ModelGen.Kernels
                 C = c, Ldc = ldc, A = a, ARowStride = aRowStride, AColStride = aColStride, B = b, BRowStride = ldb, BColStride = 1,
                 M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha,
             };
+            RunRows(ref kernel, width, n);
+        }
+
+        // Multiply-adds (m * k * n) from which a product is split between threads: about 2 MFLOP, some 10 us on one
+        // core, well above the few microseconds that waking a sleeping worker costs.
+        private const long ParallelMultiplyAdds = 1L << 20;
+
+        /// <summary>
+        /// Runs <paramref name="kernel"/> over all of its rows, on one thread, or, when <see cref="Parallelism.ThreadCount"/>
+        /// is above 1 and the product is large, as fixed contiguous ranges of whole 6-row tiles (the last range also takes
+        /// the m % 6 leftover rows), one per thread. Each element of C is computed by one thread with the same blocking,
+        /// packing and summation order as the single-thread call, so the result is bitwise identical for any thread count.
+        /// </summary>
+        private static void RunRows(ref ProductKernel kernel, SimdWidth width, int n)
+        {
+            int parts = RowParts(kernel.M, kernel.K, n);
+            if (parts <= 1)
+            {
+                Simd.Chain(ref kernel, width, n);
+                return;
+            }
+            var job = new RowJob { Kernel = kernel, Width = width, N = n, Parts = parts };
+            Parallelism.Run(&RunRowPart, &job, parts);
+        }
+
+        /// <summary>
+        /// Into how many row ranges an [m x k] by [k x n] product is split: 1 below the size threshold, else
+        /// <see cref="Parallelism.ThreadCount"/>, at most one range per whole 6-row tile.
+        /// </summary>
+        internal static int RowParts(int m, int k, int n)
+        {
+            int threads = Parallelism.ThreadCount;
+            if (threads == 1 || (long)m * k * n < ParallelMultiplyAdds)
+            {
+                return 1;
+            }
+            return Math.Max(1, Math.Min(threads, m / TileRows));
+        }
+
+        /// <summary>
+        /// Rows [<paramref name="first"/>, <paramref name="end"/>) of part <paramref name="part"/> of <paramref name="parts"/>:
+        /// whole tiles [part * tiles / parts, (part + 1) * tiles / parts), the last part also taking the m % 6 leftover
+        /// rows, so that every part has at least one full tile and goes through the same code path as the whole product.
+        /// </summary>
+        internal static void PartRows(int m, int parts, int part, out int first, out int end)
+        {
+            int tiles = m / TileRows;
+            first = (int)((long)part * tiles / parts) * TileRows;
+            end = part == parts - 1 ? m : (int)((long)(part + 1) * tiles / parts) * TileRows;
+        }
+
+        /// <summary>
+        /// Rows [<paramref name="first"/>, <paramref name="end"/>) of <see cref="Product"/> on the calling thread, with
+        /// the ranges of <see cref="PartRows"/> bitwise equal to the same rows of the whole product.
+        /// </summary>
+        internal static void ProductRows(SimdWidth width, float* c, int ldc, float* a, int aRowStride, int aColStride, float* b, int ldb,
+                                         int first, int end, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
+        {
+            var kernel = new ProductKernel
+            {
+                C = c + (long)first * ldc, Ldc = ldc, A = a + (long)first * aRowStride, ARowStride = aRowStride, AColStride = aColStride,
+                B = b, BRowStride = ldb, BColStride = 1,
+                M = end - first, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha,
+            };
             Simd.Chain(ref kernel, width, n);
+        }
+
+        /// <summary>A product split by rows of C: the whole-problem kernel and the partition, on the caller's stack.</summary>
+        private struct RowJob
+        {
+            public ProductKernel Kernel;
+            public SimdWidth Width;
+            public int N, Parts;
+        }
+
+        /// <summary>Part <paramref name="part"/> of a <see cref="RowJob"/>: the rows <see cref="PartRows"/> gives it.</summary>
+        private static void RunRowPart(void* context, int part)
+        {
+            ref RowJob job = ref *(RowJob*)context;
+            PartRows(job.Kernel.M, job.Parts, part, out int first, out int end);
+            ProductKernel rows = job.Kernel;
+            rows.C += (long)first * rows.Ldc;
+            rows.A += (long)first * rows.ARowStride;
+            rows.M = end - first;
+            Simd.Chain(ref rows, job.Width, job.N);
         }
 
         /// <summary>
@@ -128,7 +212,7 @@ namespace ModelGen.Kernels
                     C = c, Ldc = ldc, A = a, ARowStride = lda, AColStride = 1, B = b, BRowStride = 1, BColStride = ldb,
                     M = m, K = k, Accumulate = accumulate, Activation = Activation.Linear,
                 };
-                Simd.Chain(ref kernel, width, n);
+                RunRows(ref kernel, width, n);
             }
             else
             {

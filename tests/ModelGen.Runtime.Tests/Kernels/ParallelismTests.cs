@@ -1,0 +1,166 @@
+// The worker pool: every parallelised kernel gives bitwise the single-thread result for 2 and 3 threads, allocates
+// nothing per call, and the thread count is validated. These tests change a process-wide setting, so they run alone.
+using System;
+using ModelGen.Kernels;
+using static ModelGen.Runtime.Tests.Kernels.KernelTestData;
+
+namespace ModelGen.Runtime.Tests.Kernels
+{
+    /// <summary>Runs the tests that set <see cref="Parallelism.ThreadCount"/> after, and never beside, any other test.</summary>
+    [CollectionDefinition("Parallelism", DisableParallelization = true)]
+    public class ParallelismCollection
+    {
+    }
+
+    [Collection("Parallelism")]
+    public sealed class ParallelismTests : IDisposable
+    {
+        // Odd sizes whose m * k * n (about 1.15 M) is above the split threshold, with leftover rows (67 = 11 x 6 + 1)
+        // and column tails for every vector width.
+        private const int M = 67, K = 129, N = 133;
+
+        // A 5x5 SAME convolution with odd sizes: per sample 99 x 325 x 37 multiply-adds (about 1.19 M) in each product.
+        private static readonly Conv2DGeometry Geometry = Conv(11, 9, 13, 37, 5, 5, 1, 1, Padding.Same);
+        private const int Batch = 3;
+
+        public void Dispose() => Parallelism.ThreadCount = 1;
+
+        [Fact]
+        public void DefaultThreadCount_IsOne() => Assert.Equal(1, Parallelism.ThreadCount);
+
+        [Theory]
+        [InlineData(0)]
+        [InlineData(-1)]
+        [InlineData(int.MinValue)]
+        public void ThreadCountBelowOne_Throws(int value)
+        {
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.ThreadCount = value);
+            Assert.Equal(nameof(Parallelism.ThreadCount), error.ParamName);
+            Assert.Equal(1, Parallelism.ThreadCount);
+        }
+
+        [Fact]
+        public void ThreadCountAboveFourPerProcessor_Throws()
+        {
+            int max = Environment.ProcessorCount * 4;
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.ThreadCount = max + 1);
+            Assert.Equal(nameof(Parallelism.ThreadCount), error.ParamName);
+            Parallelism.ThreadCount = max;
+            Assert.Equal(max, Parallelism.ThreadCount);
+        }
+
+        [Theory]
+        [InlineData(2)]
+        [InlineData(3)]
+        public void GemmProducts_AreBitwiseEqualToOneThread(int threads)
+        {
+            float[] a = Random(M * K, 1), b = Random(K * N, 2), bt = Random(N * K, 3), at = Random(K * M, 4), start = Random(M * N, 5);
+            float[][] Run()
+            {
+                float[] ab = (float[])start.Clone(), abt = (float[])start.Clone(), atb = new float[M * N];
+                Gemm.Multiply(ab, a, b, M, K, N, accumulate: true);
+                Gemm.MultiplyTransposedB(abt, a, bt, M, K, N, accumulate: true);
+                Gemm.MultiplyTransposedA(atb, at, b, M, K, N, accumulate: false);
+                return new[] { ab, abt, atb };
+            }
+
+            AssertSameForThreads(threads, Run, "A B", "A B^T", "A^T B");
+        }
+
+        [Theory]
+        [InlineData(2)]
+        [InlineData(3)]
+        public void DenseForwardAndBackward_AreBitwiseEqualToOneThread(int threads)
+        {
+            float[] x = Random(M * K, 6), kernel = Random(K * N, 7), bias = Random(N, 8), dy = Random(M * N, 9);
+            float[][] Run()
+            {
+                float[] y = new float[M * N], dx = new float[M * K], dKernel = Random(K * N, 10), dBias = new float[N];
+                Dense.Forward(y, x, kernel, bias, M, K, N, Activation.LeakyRelu, 0.2f);
+                Dense.Backward(dx, dKernel, dBias, dy, x, kernel, M, K, N);
+                return new[] { y, dx, dKernel };
+            }
+
+            AssertSameForThreads(threads, Run, "y", "dx", "dKernel");
+        }
+
+        [Theory]
+        [InlineData(2, 5, 1, Padding.Same, 11, 9, 13, 37)] // 99 x 325 x 37 per sample
+        [InlineData(3, 5, 1, Padding.Same, 11, 9, 13, 37)]
+        [InlineData(2, 3, 2, Padding.Valid, 23, 21, 24, 45)] // 110 x 216 x 45
+        [InlineData(3, 1, 1, Padding.Valid, 13, 11, 96, 97)] // pointwise: 143 x 96 x 97, no im2col
+        public void Conv2DForwardAndBackward_AreBitwiseEqualToOneThread(int threads, int size, int stride, Padding padding,
+                                                                        int height, int width, int inC, int outC)
+        {
+            var g = Conv(height, width, inC, outC, size, size, stride, stride, padding);
+            float[] x = Random(Batch * g.InputLength, 11), kernel = Random(g.KernelLength, 12), bias = Random(g.OutChannels, 13);
+            float[] dy = Random(Batch * g.OutputLength, 14);
+            float[][] Run()
+            {
+                float[] y = new float[Batch * g.OutputLength], columns = new float[g.ColumnsLength];
+                float[] dx = new float[x.Length], dKernel = Random(g.KernelLength, 15), dBias = new float[g.OutChannels];
+                Conv2D.Forward(y, columns, x, kernel, bias, Batch, g, Activation.Elu, 1f);
+                Conv2D.Backward(dx, dKernel, dBias, columns, dy, x, kernel, Batch, g);
+                return new[] { y, dx, dKernel };
+            }
+
+            AssertSameForThreads(threads, Run, "y", "dx", "dKernel");
+        }
+
+        [Fact]
+        public void TwoThreads_AllocateNothingPerCallAndUseAWorker()
+        {
+            var g = Geometry;
+            float[] a = Random(M * K, 16), b = Random(K * N, 17), c = new float[M * N];
+            float[] x = Random(Batch * g.InputLength, 18), kernel = Random(g.KernelLength, 19), bias = Random(g.OutChannels, 20);
+            float[] y = new float[Batch * g.OutputLength], columns = new float[g.ColumnsLength], dx = new float[x.Length];
+            float[] dKernel = new float[g.KernelLength], dBias = new float[g.OutChannels];
+            Parallelism.ThreadCount = 2;
+
+            void Step()
+            {
+                Gemm.Multiply(c, a, b, M, K, N, accumulate: false);
+                Gemm.MultiplyTransposedB(c, a, b, M, K, N, accumulate: true);
+                Conv2D.Forward(y, columns, x, kernel, bias, Batch, g, Activation.Relu, 0f);
+                Conv2D.Backward(dx, dKernel, dBias, columns, y, x, kernel, Batch, g);
+            }
+
+            Step(); // starts the worker, JIT
+            long shared = Parallelism.JobsShared;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Step();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(0L, allocated);
+            Assert.True(Parallelism.JobsShared > shared, "no product was handed to a worker");
+        }
+
+        [Fact]
+        public void SmallProduct_StaysOnTheCallingThread()
+        {
+            float[] a = Random(6 * 8, 21), b = Random(8 * 16, 22), c = new float[6 * 16];
+            Parallelism.ThreadCount = 2;
+            long shared = Parallelism.JobsShared;
+            Gemm.Multiply(c, a, b, 6, 8, 16, accumulate: false);
+            Assert.Equal(shared, Parallelism.JobsShared);
+        }
+
+        /// <summary>Runs <paramref name="run"/> with 1 thread, then with <paramref name="threads"/>, and compares bit patterns.</summary>
+        private static void AssertSameForThreads(int threads, Func<float[][]> run, params string[] names)
+        {
+            Parallelism.ThreadCount = 1;
+            float[][] expected = run();
+            Parallelism.ThreadCount = threads;
+            long shared = Parallelism.JobsShared;
+            float[][] actual = run();
+            Assert.True(Parallelism.JobsShared > shared, "no product was handed to a worker");
+            for (int r = 0; r < names.Length; r++)
+            {
+                for (int i = 0; i < expected[r].Length; i++)
+                {
+                    int e = BitConverter.SingleToInt32Bits(expected[r][i]), x = BitConverter.SingleToInt32Bits(actual[r][i]);
+                    Assert.True(e == x, $"{names[r]}[{i}] = {actual[r][i]:R} with {threads} threads, {expected[r][i]:R} with 1");
+                }
+            }
+        }
+    }
+}
