@@ -197,3 +197,33 @@ public class CheckpointGuardTests
         }
     }
 }
+
+[CollectionDefinition("ThreadCount", DisableParallelization = true)]
+public sealed class ThreadCountCollection;
+
+[Collection("ThreadCount")]
+public class ThreadCountTests
+{
+    [Fact]
+    public void TrainingTheCnnOnTwoThreads_IsBitwiseTheSameAsOnOne()
+    {
+        float[] Train(int threads)
+        {
+            Kernels.Parallelism.ThreadCount = threads;
+            try
+            {
+                var model = new TutorialCnn();
+                var adam = new Adam(1e-3);
+                int[] labels = { 0, 1, 2, 3, 4, 5, 6, 7 };
+                for (int step = 0; step < 2; step++)
+                    model.TrainStep(TestUtil.Random(TutorialCnn.BatchSize * TutorialCnn.InputLength, 130 + step), labels, adam);
+                return model.Parameters.ToArray();
+            }
+            finally
+            {
+                Kernels.Parallelism.ThreadCount = 1;
+            }
+        }
+        Assert.Equal(Train(1), Train(2));
+    }
+}
