@@ -37,8 +37,8 @@ public class CnnInference : InferenceBenchmark
 }
 
 /// <summary>
-/// One forward pass of <see cref="Batch"/> samples. <see cref="Threads"/> sets the peers' intra-op threads; ModelGen's
-/// runtime has no worker pool yet, so its row runs on one thread whatever the value.
+/// One forward pass of <see cref="Batch"/> samples. <see cref="Threads"/> sets the peers' intra-op threads and ModelGen's
+/// <see cref="ModelGen.Kernels.Parallelism.ThreadCount"/>.
 /// </summary>
 [MemoryDiagnoser]
 public abstract class InferenceBenchmark
@@ -56,7 +56,7 @@ public abstract class InferenceBenchmark
     [Params(1, 64)]
     public int Batch { get; set; }
 
-    /// <summary>The peers' thread count.</summary>
+    /// <summary>The thread count of every row (the peers' and ModelGen's worker pool).</summary>
     [Params(1, 2)]
     public int Threads { get; set; }
 
@@ -71,6 +71,7 @@ public abstract class InferenceBenchmark
 
     private void Common()
     {
+        global::ModelGen.Kernels.Parallelism.ThreadCount = Threads;
         model = CreateModel();
         inputs = Data.Uniform(Batch * model.InputLength, seed: 42);
         outputs = new float[Batch * model.OutputLength];
@@ -128,6 +129,7 @@ public abstract class InferenceBenchmark
     [GlobalCleanup]
     public void Cleanup()
     {
+        global::ModelGen.Kernels.Parallelism.ThreadCount = 1;
         binding?.Dispose();
         inputValue?.Dispose();
         outputValue?.Dispose();

@@ -33,7 +33,7 @@ public class CnnTraining : TrainingBenchmark
 
 /// <summary>
 /// One training step (forward, softmax cross entropy, backward, Adam 1e-4) on a fixed batch. <see cref="Threads"/>
-/// sets TorchSharp's threads; ModelGen trains on one thread.
+/// sets TorchSharp's threads and ModelGen's <see cref="ModelGen.Kernels.Parallelism.ThreadCount"/>.
 /// </summary>
 [MemoryDiagnoser]
 public abstract class TrainingBenchmark
@@ -50,7 +50,7 @@ public abstract class TrainingBenchmark
     [Params(50, 128)]
     public int Batch { get; set; }
 
-    /// <summary>TorchSharp's thread count.</summary>
+    /// <summary>The thread count of every row (TorchSharp's and ModelGen's worker pool).</summary>
     [Params(1, 2)]
     public int Threads { get; set; }
 
@@ -63,6 +63,7 @@ public abstract class TrainingBenchmark
 
     private void Common()
     {
+        global::ModelGen.Kernels.Parallelism.ThreadCount = Threads;
         model = CreateModel(Batch);
         inputs = Data.Uniform(Batch * model.InputLength, seed: 42);
         labels = new int[Batch];
@@ -99,6 +100,7 @@ public abstract class TrainingBenchmark
     [GlobalCleanup]
     public void Cleanup()
     {
+        global::ModelGen.Kernels.Parallelism.ThreadCount = 1;
         torchAdam?.Dispose();
         torchInput?.Dispose();
         torchLabels?.Dispose();
