@@ -13,7 +13,7 @@ using Spectre.Console;
 namespace ModelGen.Samples
 {
     /// <summary>The values of the common options.</summary>
-    internal sealed record SampleSettings(string? DataDirectory, int Epochs, int Seed, int? Limit, string? SavePath, string? CsvPath, string? PlotPath);
+    internal sealed record SampleSettings(string? DataDirectory, int Epochs, int Seed, int? Limit, string? SavePath, string? CsvPath, string? PlotPath, int Threads);
 
     /// <summary>The data a sample trains on: TensorFlow's 55,000 train / 5,000 validation / 10,000 test MNIST split, or synthetic digits.</summary>
     internal sealed record SampleData(Dataset Train, Dataset Validation, Dataset Test, string Description, bool Synthetic);
@@ -21,7 +21,7 @@ namespace ModelGen.Samples
     /// <summary>The figure a sample is compared with: the tutorial, its test accuracy (NaN: none published), and how long it trained.</summary>
     internal sealed record Tutorial(string Name, double Accuracy, string Training);
 
-    /// <summary>The common options (<c>--data --epochs --seed --limit --save --csv --plot</c>) on a root command an app can extend.</summary>
+    /// <summary>The common options (<c>--data --epochs --seed --limit --save --csv --plot --threads</c>) on a root command an app can extend.</summary>
     internal sealed class SampleCommand
     {
         public readonly Option<string?> Data = new("--data") { Description = "The folder of the four MNIST files (default: ../shared/data/mnist beside the repository, then ./data/mnist)" };
@@ -31,19 +31,21 @@ namespace ModelGen.Samples
         public readonly Option<string?> Save = new("--save") { Description = "Save the trained model's variables to this safetensors file" };
         public readonly Option<string?> Csv = new("--csv") { Description = "Write the epoch curve to this CSV file" };
         public readonly Option<string?> Plot = new("--plot") { Description = "Draw the epoch curve (loss and accuracy) to this PNG file" };
+        public readonly Option<int> Threads = new("--threads") { Description = "Kernel threads (results are bitwise the same for any count)", DefaultValueFactory = _ => 1 };
 
         public SampleCommand(string description, int defaultEpochs)
         {
             Epochs = new("--epochs") { Description = $"The number of passes over the training set (default {defaultEpochs})", DefaultValueFactory = _ => defaultEpochs };
-            Root = new RootCommand(description) { Data, Epochs, Seed, Limit, Save, Csv, Plot };
+            Root = new RootCommand(description) { Data, Epochs, Seed, Limit, Save, Csv, Plot, Threads };
             Epochs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--epochs must be at least 1."); });
             Limit.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--limit must be at least 1."); });
+            Threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 64) r.AddError("--threads must be between 1 and 64."); });
         }
 
         public RootCommand Root { get; }
 
         public SampleSettings Read(ParseResult result) => new(
-            result.GetValue(Data), result.GetValue(Epochs), result.GetValue(Seed), result.GetValue(Limit), result.GetValue(Save), result.GetValue(Csv), result.GetValue(Plot));
+            result.GetValue(Data), result.GetValue(Epochs), result.GetValue(Seed), result.GetValue(Limit), result.GetValue(Save), result.GetValue(Csv), result.GetValue(Plot), result.GetValue(Threads));
     }
 
     internal static class SampleHost
@@ -91,7 +93,8 @@ namespace ModelGen.Samples
         {
             long parameters = 0;
             foreach (VariableInfo v in model.Variables) parameters += v.Length;
-            Say($"Model: {typeof(TModel).Name}, {parameters:N0} parameters, batch size {model.BatchSize}; optimizer {optimizer.GetType().Name}, learning rate {Number(optimizer.LearningRate)}; {settings.Epochs} epoch(s).");
+            ModelGen.Kernels.Parallelism.ThreadCount = settings.Threads;
+            Say($"Model: {typeof(TModel).Name}, {parameters:N0} parameters, batch size {model.BatchSize}; optimizer {optimizer.GetType().Name}, learning rate {Number(optimizer.LearningRate)}; {settings.Epochs} epoch(s), {settings.Threads} thread(s).");
 
             var options = new TrainerOptions
             {
