@@ -17,6 +17,7 @@ internal static partial class ModelEmitter
         string final = plan.FinalInferenceOffset < 0 ? "x" : $"workspace.Activations.Span.Slice({plan.FinalInferenceOffset}, n * OutputLength)";
 
         WriteWorkspace(w, plan);
+        WriteSampleCount(w);
 
         w.Line("/// <summary>");
         w.Line("/// Inference on n samples: <paramref name=\"inputs\"/> holds n * <see cref=\"InputLength\"/> floats, <paramref name=\"outputs\"/>");
@@ -29,21 +30,13 @@ internal static partial class ModelEmitter
         w.Line("/// <summary>Inference as <see cref=\"Forward(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/>, in the given workspace: any number of threads, each with its own workspace, share the model's weights without locks.</summary>");
         using (w.Block($"public void Forward(Workspace workspace, {ReadOnlySpan} inputs, {Span} outputs)"))
         {
-            w.Line("int count = inputs.Length / InputLength;");
-            w.Line("if (count == 0 || inputs.Length % InputLength != 0)");
-            w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats, which is not a positive multiple of InputLength ({InputLength}).\", nameof(inputs));");
+            w.Line("int count = SampleCount(inputs, InputLength);");
             w.Line("if (outputs.Length != count * OutputLength)");
             w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats, but {count} samples produce {count * OutputLength} (OutputLength {OutputLength}).\", nameof(outputs));");
-            WriteInWorkspace(w, "workspace", () =>
+            WriteInWorkspace(w, "workspace", () => WriteChunks(w, "LayerCount", () =>
             {
-                using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
-                {
-                    w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
-                    w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                    w.Line("ForwardInference(workspace, x, n, LayerCount);");
-                    w.Line($"{final}.CopyTo(outputs.Slice(start * OutputLength, n * OutputLength));");
-                }
-            });
+                w.Line($"{final}.CopyTo(outputs.Slice(start * OutputLength, n * OutputLength));");
+            }));
         }
         w.Line();
 
@@ -68,22 +61,16 @@ internal static partial class ModelEmitter
         w.Line("/// <summary>The predicted class of each of n samples: <paramref name=\"classes\"/> holds n entries.</summary>");
         using (w.Block($"public void Predict({ReadOnlySpan} inputs, global::System.Span<int> classes)"))
         {
-            w.Line("int count = inputs.Length / InputLength;");
-            w.Line("if (count == 0 || inputs.Length % InputLength != 0 || classes.Length != count)");
-            w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats and classes {classes.Length} entries, but inputs must be n * InputLength ({InputLength}) floats for n = classes.Length.\", nameof(inputs));");
+            w.Line("int count = SampleCount(inputs, InputLength);");
+            w.Line("if (classes.Length != count)");
+            w.Line("    throw new global::System.ArgumentException($\"classes holds {classes.Length} entries, but inputs holds {count} samples.\", nameof(classes));");
             w.Line("var workspace = _workspace;");
-            WriteInWorkspace(w, "workspace", () =>
+            WriteInWorkspace(w, "workspace", () => WriteChunks(w, "LayerCount", () =>
             {
-                using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
-                {
-                    w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
-                    w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                    w.Line("ForwardInference(workspace, x, n, LayerCount);");
-                    w.Line($"var y = {final};");
-                    w.Line("for (int i = 0; i < n; i++)");
-                    w.Line($"    classes[start + i] = {Kernels}.Losses.ArgMax(y.Slice(i * OutputLength, OutputLength));");
-                }
-            });
+                w.Line($"var y = {final};");
+                w.Line("for (int i = 0; i < n; i++)");
+                w.Line($"    classes[start + i] = {Kernels}.Losses.ArgMax(y.Slice(i * OutputLength, OutputLength));");
+            }));
         }
         w.Line();
 
@@ -124,23 +111,15 @@ internal static partial class ModelEmitter
         using (w.Block($"public void ForwardTo(int layer, {ReadOnlySpan} inputs, {Span} outputs)"))
         {
             w.Line("int length = LayerOutputLength(layer);");
-            w.Line("int count = inputs.Length / InputLength;");
-            w.Line("if (count == 0 || inputs.Length % InputLength != 0)");
-            w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats, which is not a positive multiple of InputLength ({InputLength}).\", nameof(inputs));");
+            w.Line("int count = SampleCount(inputs, InputLength);");
             w.Line("if (outputs.Length != count * length)");
             w.Line("    throw new global::System.ArgumentException($\"outputs holds {outputs.Length} floats, but {count} samples produce {count * length} at layer {layer}.\", nameof(outputs));");
             w.Line("var workspace = _workspace;");
-            WriteInWorkspace(w, "workspace", () =>
+            WriteInWorkspace(w, "workspace", () => WriteChunks(w, "layer", () =>
             {
-                using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
-                {
-                    w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
-                    w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                    w.Line("ForwardInference(workspace, x, n, layer);");
-                    w.Line("int offset = InferenceOutputOffset(layer);");
-                    w.Line("(offset < 0 ? x : workspace.Activations.Span.Slice(offset, n * length)).CopyTo(outputs.Slice(start * length, n * length));");
-                }
-            });
+                w.Line("int offset = InferenceOutputOffset(layer);");
+                w.Line("(offset < 0 ? x : workspace.Activations.Span.Slice(offset, n * length)).CopyTo(outputs.Slice(start * length, n * length));");
+            }));
         }
         w.Line();
         w.Line("/// <summary>Where a layer's output sits in the activation arena at inference (-1: it is the model input, or a view of it).</summary>");
@@ -204,6 +183,35 @@ internal static partial class ModelEmitter
         foreach (string arm in arms) w.Line(arm + ",");
         w.Line("_ => " + fallback + ",");
         w.CloseBlock(";");
+        w.Line();
+    }
+
+    /// <summary>
+    /// The loop over chunks of at most BatchSize samples shared by the batched entry points: <c>n</c> samples from
+    /// <c>start</c>, their inputs in <c>x</c>, run through inference up to <paramref name="last"/>; then <paramref name="tail"/>.
+    /// </summary>
+    private static void WriteChunks(CodeWriter w, string last, Action tail)
+    {
+        using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
+        {
+            w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
+            w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
+            w.Line($"ForwardInference(workspace, x, n, {last});");
+            tail.Invoke();
+        }
+    }
+
+    /// <summary>The emitted check every batched entry point starts with: a whole, positive number of samples.</summary>
+    private static void WriteSampleCount(CodeWriter w)
+    {
+        w.Line("/// <summary>The number of samples of <paramref name=\"sampleLength\"/> floats in <paramref name=\"inputs\"/>; at least one, and no remainder.</summary>");
+        using (w.Block($"private static int SampleCount({ReadOnlySpan} inputs, int sampleLength)"))
+        {
+            w.Line("int n = inputs.Length / sampleLength;");
+            w.Line("if (n == 0 || inputs.Length % sampleLength != 0)");
+            w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats, which is not a positive multiple of the sample length {sampleLength}.\", nameof(inputs));");
+            w.Line("return n;");
+        }
         w.Line();
     }
 

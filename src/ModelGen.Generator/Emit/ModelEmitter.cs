@@ -89,15 +89,7 @@ internal static partial class ModelEmitter
     private static void WriteSummary(CodeWriter w, ModelPlan plan)
     {
         w.Line("//");
-        w.Line($"// Model: {Describe(plan)}, batch size {plan.Spec.BatchSize}, seed {plan.Spec.Seed}, loss {plan.Spec.Loss}.");
-        w.Line("//");
-        w.Line($"//   {"#",-3} {"layer",-52} {"output",-12} {"params",10}");
-        w.Line($"//   {"0",-3} {"Input",-52} {plan.Input,-12} {"",10}");
-        foreach (LayerPlan layer in plan.Layers)
-        {
-            long parameters = ShapeInference.ParameterCount(layer.Info);
-            w.Line($"//   {CodeWriter.Int(layer.Info.Spec.Index),-3} {LayerTitle(layer.Info),-52} {layer.Info.Output,-12} {CodeWriter.Int(parameters),10}");
-        }
+        foreach (string line in SummaryLines(plan)) w.Line("// " + line);
         w.Line("//");
         w.Line($"// Parameter arena: {CodeWriter.Int(plan.ParameterArenaLength)} floats (offsets aligned to 16 floats = 64 bytes).");
         w.Line($"//   {"variable",-32} {"shape",-18} {"offset",10} {"length",10}  trainable");

@@ -37,9 +37,9 @@ internal static partial class ModelEmitter
     {
         var lines = new List<string>
         {
-            $"Model {plan.Spec.TypeName}: {plan.Input} -> {plan.Output}, batch size {plan.Spec.BatchSize}, loss {plan.Spec.Loss}",
-            $"{"#",-3} {"layer",-28} {"output",-12} {"params",12} {"FLOPs",14}",
-            $"{"0",-3} {"input",-28} {plan.Input,-12} {"",12} {"",14}",
+            $"Model {plan.Spec.TypeName}: {plan.Input} -> {plan.Output}, batch size {plan.Spec.BatchSize}, seed {plan.Spec.Seed}, loss {plan.Spec.Loss}",
+            $"{"#",-3} {"layer",-52} {"output",-12} {"params",12} {"FLOPs",14}",
+            $"{"0",-3} {"input",-52} {plan.Input,-12} {"",12} {"",14}",
         };
         long flops = 0;
         foreach (LayerPlan layer in plan.Layers)
@@ -47,8 +47,7 @@ internal static partial class ModelEmitter
             LayerInfo info = layer.Info;
             long f = Flops(info);
             flops += f;
-            string kind = ShapeInference.KindName(info.Spec) + " '" + info.Name + "'";
-            lines.Add($"{CodeWriter.Int(info.Spec.Index),-3} {kind,-28} {info.Output,-12} {Number(ShapeInference.ParameterCount(info)),12} {Number(f),14}");
+            lines.Add($"{CodeWriter.Int(info.Spec.Index),-3} {LayerTitle(info),-52} {info.Output,-12} {Number(ShapeInference.ParameterCount(info)),12} {Number(f),14}");
         }
         long trainable = 0;
         foreach (VariablePlan v in plan.Variables) if (v.Trainable) trainable += v.Length;

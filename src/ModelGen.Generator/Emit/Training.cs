@@ -115,19 +115,13 @@ internal static partial class ModelEmitter
             w.Line("double lossSum = 0;");
             w.Line("long correct = 0;");
             w.Line("var workspace = _workspace;");
-            WriteInWorkspace(w, "workspace", () =>
+            WriteInWorkspace(w, "workspace", () => WriteChunks(w, "LayerCount", () =>
             {
-                using (w.Block("for (int start = 0; start < count; start += BatchSize)"))
-                {
-                    w.Line("int n = global::System.Math.Min(BatchSize, count - start);");
-                    w.Line("var x = inputs.Slice(start * InputLength, n * InputLength);");
-                    w.Line("var l = labels.Slice(start * LabelLength, n * LabelLength);");
-                    w.Line("ForwardInference(workspace, x, n, LayerCount);");
-                    w.Line($"var y = {finalInference};");
-                    w.Line($"lossSum += (double){Kernels}.Losses.{lossCall}({Span}.Empty, y, l, n, {classes}) * n;");
-                    w.Line($"correct += {Kernels}.Losses.CountCorrect(y, l, n, {classes});");
-                }
-            });
+                w.Line("var l = labels.Slice(start * LabelLength, n * LabelLength);");
+                w.Line($"var y = {finalInference};");
+                w.Line($"lossSum += (double){Kernels}.Losses.{lossCall}({Span}.Empty, y, l, n, {classes}) * n;");
+                w.Line($"correct += {Kernels}.Losses.CountCorrect(y, l, n, {classes});");
+            }));
             w.Line("return new global::ModelGen.Evaluation(lossSum / count, (double)correct / count, count);");
         }
         w.Line();
@@ -135,9 +129,7 @@ internal static partial class ModelEmitter
         w.Line("/// <summary>The number of samples in inputs, checked against the labels and the largest batch allowed.</summary>");
         using (w.Block($"private static int CountSamples({ReadOnlySpan} inputs, int sampleLength, int labelCount, int maxSamples)"))
         {
-            w.Line("int n = inputs.Length / sampleLength;");
-            w.Line("if (n == 0 || inputs.Length % sampleLength != 0)");
-            w.Line("    throw new global::System.ArgumentException($\"inputs holds {inputs.Length} floats, which is not a positive multiple of the sample length {sampleLength}.\", nameof(inputs));");
+            w.Line("int n = SampleCount(inputs, sampleLength);");
             w.Line("if (n > maxSamples)");
             w.Line("    throw new global::System.ArgumentException($\"inputs holds {n} samples, but one training step takes at most BatchSize = {BatchSize}.\", nameof(inputs));");
             w.Line("if (labelCount != n * LabelLength)");
