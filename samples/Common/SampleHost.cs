@@ -39,7 +39,11 @@ namespace ModelGen.Samples
             Root = new RootCommand(description) { Data, Epochs, Seed, Limit, Save, Csv, Plot, Threads };
             Epochs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--epochs must be at least 1."); });
             Limit.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--limit must be at least 1."); });
-            Threads.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 64) r.AddError("--threads must be between 1 and 64."); });
+            Threads.Validators.Add(r =>
+            {
+                int most = Environment.ProcessorCount * 4; // what Parallelism.ThreadCount accepts
+                if (r.GetValueOrDefault<int>() < 1 || r.GetValueOrDefault<int>() > most) r.AddError($"--threads must be between 1 and {most}.");
+            });
         }
 
         public RootCommand Root { get; }
@@ -50,7 +54,7 @@ namespace ModelGen.Samples
 
     internal static class SampleHost
     {
-        /// <summary>The synthetic stand-in's sizes when MNIST is missing.</summary>
+        /// <summary>The synthetic stand-in's sizes when MNIST is missing: SyntheticTrain digits split into train and validation, plus a test set.</summary>
         private const int SyntheticTrain = 12_000, SyntheticValidation = 1_000, SyntheticTest = 2_000;
 
         /// <summary>
@@ -73,7 +77,7 @@ namespace ModelGen.Samples
             {
                 Say(e.Message);
                 Say("In these apps, --data DIR names the folder.");
-                Say($"Training on {SyntheticTrain:N0} synthetic digits instead (SyntheticDigits: MNIST-shaped, but not MNIST, so the tutorial's figure does not apply).");
+                Say($"Training on {SyntheticTrain - SyntheticValidation:N0} synthetic digits instead (SyntheticDigits: MNIST-shaped, but not MNIST, so the tutorial's figure does not apply).");
                 (Dataset train, Dataset validation) = SyntheticDigits.Generate(SyntheticTrain, seed: 1).Split(SyntheticTrain - SyntheticValidation);
                 data = new SampleData(train, validation, SyntheticDigits.Generate(SyntheticTest, seed: 2), "synthetic digits", true);
             }
