@@ -59,7 +59,9 @@ internal static class Images
             int start = position;
             while (position < bytes.Length && char.IsDigit((char)bytes[position])) position++;
             if (start == position) throw new InvalidDataException($"{path}: the PGM header is incomplete.");
-            return int.Parse(Encoding.ASCII.GetString(bytes, start, position - start));
+            if (!int.TryParse(Encoding.ASCII.GetString(bytes, start, position - start), out int value))
+                throw new InvalidDataException($"{path}: a PGM header number is out of range.");
+            return value;
         }
         bool binary = bytes[1] == '5';
         int width = Next(), height = Next(), max = Next();
@@ -95,6 +97,7 @@ internal static class Images
             switch (type)
             {
                 case "IHDR":
+                    if (length < 13) throw new InvalidDataException($"{path}: the PNG header chunk is {length} bytes, not 13.");
                     width = BinaryPrimitives.ReadInt32BigEndian(chunk);
                     height = BinaryPrimitives.ReadInt32BigEndian(chunk[4..]);
                     bitDepth = chunk[8];

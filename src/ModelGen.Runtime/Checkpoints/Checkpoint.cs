@@ -54,7 +54,11 @@ namespace ModelGen.Checkpoints
             VariableInfo[] variables = CheckModel(model);
             Array.Sort(variables, (a, b) => a.Offset.CompareTo(b.Offset));
             Optimizer? optimizer = options?.Optimizer;
-            if (optimizer is not null) PrepareOptimizer(optimizer, model.Parameters.Length, variables, "CheckpointOptions.Optimizer");
+            if (optimizer is not null)
+            {
+                PrepareOptimizer(optimizer, model.Parameters.Length, variables, "CheckpointOptions.Optimizer");
+                optimizer.Bind(model.Parameters.Length); // a fresh optimizer saves its starting slot values
+            }
             long iterations = optimizer?.Iterations ?? 0;
             List<SaveEntry> entries = PlanSave(variables, optimizer);
 
@@ -125,7 +129,6 @@ namespace ModelGen.Checkpoints
             foreach (VariableInfo v in variables)
                 if (v.Name.StartsWith(OptimizerState.Prefix, StringComparison.Ordinal))
                     throw new ArgumentException($"The model variable '{v.Name}' starts with '{OptimizerState.Prefix}', which names optimizer state in a checkpoint: rename its layer to save or load optimizer state.", "model");
-            if (option == "CheckpointOptions.Optimizer") optimizer.Bind(arena);
         }
 
         private static void WriteFloats(Stream stream, ReadOnlySpan<float> values, byte[]? swapped)
@@ -601,12 +604,8 @@ namespace ModelGen.Checkpoints
 
         private static void Fill(Stream stream, Span<byte> buffer, string? file, string tensor)
         {
-            while (!buffer.IsEmpty)
-            {
-                int read = stream.Read(buffer);
-                if (read == 0) throw SafetensorsHeader.Fail(file, $"{tensor}: the file ends inside its data: the file is truncated");
-                buffer = buffer.Slice(read);
-            }
+            if (stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false) < buffer.Length)
+                throw SafetensorsHeader.Fail(file, $"{tensor}: the file ends inside its data: the file is truncated");
         }
 
         private static void Skip(Stream stream, long bytes, byte[] chunk, string? file, string tensor)

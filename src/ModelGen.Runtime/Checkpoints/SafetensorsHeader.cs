@@ -13,12 +13,10 @@ namespace ModelGen.Checkpoints
         /// <summary>The largest header accepted (the reference implementation's limit is the same order of magnitude).</summary>
         public const long MaxHeaderLength = 100L * 1024 * 1024;
 
-        private SafetensorsHeader(List<TensorInfo> tensors, Dictionary<string, string> metadata, long headerLength, long dataLength)
+        private SafetensorsHeader(List<TensorInfo> tensors, Dictionary<string, string> metadata)
         {
             Tensors = tensors;
             Metadata = metadata;
-            HeaderLength = headerLength;
-            DataLength = dataLength;
         }
 
         /// <summary>Every tensor, in the order of its data in the file.</summary>
@@ -26,12 +24,6 @@ namespace ModelGen.Checkpoints
 
         /// <summary>The <c>__metadata__</c> map (empty when absent).</summary>
         public Dictionary<string, string> Metadata { get; }
-
-        /// <summary>N, the number of JSON bytes after the 8-byte length prefix.</summary>
-        public long HeaderLength { get; }
-
-        /// <summary>The size of the data region the tensors cover, contiguous from 0.</summary>
-        public long DataLength { get; }
 
         /// <summary>
         /// Reads the header at the stream's position and leaves the stream at the first data byte. When the stream can seek,
@@ -42,7 +34,7 @@ namespace ModelGen.Checkpoints
         {
             long? available = stream.CanSeek ? stream.Length - stream.Position : null;
             Span<byte> prefix = stackalloc byte[8];
-            int got = ReadAtMost(stream, prefix);
+            int got = stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
             if (got < 8)
                 throw Fail(file, $"the file is {got} bytes long, shorter than the 8-byte header length that starts every safetensors file");
             ulong length = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
@@ -73,18 +65,6 @@ namespace ModelGen.Checkpoints
                 filled += read;
             }
             return buffer;
-        }
-
-        private static int ReadAtMost(Stream stream, Span<byte> buffer)
-        {
-            int filled = 0;
-            while (filled < buffer.Length)
-            {
-                int read = stream.Read(buffer.Slice(filled));
-                if (read == 0) break;
-                filled += read;
-            }
-            return filled;
         }
 
         internal static CheckpointException Fail(string? file, string problem) => new(file, new[] { problem });
@@ -135,7 +115,7 @@ namespace ModelGen.Checkpoints
 
             long dataLength = CheckCoverage(tensors, dataRegion, problems);
             if (problems.Count > 0) throw new CheckpointException(file, problems);
-            return new SafetensorsHeader(tensors, metadata, json.Length, dataLength);
+            return new SafetensorsHeader(tensors, metadata);
         }
 
         private static void ReadMetadata(ref Utf8JsonReader reader, Dictionary<string, string> metadata, List<string> problems)

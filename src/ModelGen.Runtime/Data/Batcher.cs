@@ -28,7 +28,6 @@ namespace ModelGen.Data
         private int position;
         private int count;
         private int start;
-        private bool started;
 
         /// <summary>A batcher over <paramref name="data"/>.</summary>
         /// <param name="data">The samples.</param>
@@ -84,7 +83,6 @@ namespace ModelGen.Data
             position = 0;
             start = 0;
             count = 0;
-            started = true;
             Epoch++;
         }
 
@@ -95,7 +93,7 @@ namespace ModelGen.Data
         /// </summary>
         public bool TryNext(out int batchCount)
         {
-            if (!started) StartEpoch();
+            if (Epoch == 0) StartEpoch();
             int remaining = order.Length - position;
             if (remaining == 0 || (dropLast && remaining < BatchSize))
             {

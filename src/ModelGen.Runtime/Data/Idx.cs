@@ -60,7 +60,7 @@ namespace ModelGen.Data
         {
             int headerLength = 4 * (1 + rank);
             byte[] header = new byte[headerLength];
-            int got = ReadAtMost(stream, header);
+            int got = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
             if (got < 4)
                 throw new IdxFormatException(path, $"the file is truncated: it holds {got} bytes, fewer than the 4-byte magic number");
             int actual = BinaryPrimitives.ReadInt32BigEndian(header);
@@ -105,24 +105,12 @@ namespace ModelGen.Data
             }
 
             byte[] data = new byte[length];
-            int filled = ReadAtMost(stream, data);
+            int filled = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
             if (filled < length)
                 throw new IdxFormatException(path, $"the file is truncated: its header announces {described} ({length} bytes) but only {filled} bytes follow");
             if (gzip && stream.ReadByte() >= 0)
                 throw new IdxFormatException(path, $"the count does not match the length: the header announces {described} ({length} bytes) but more bytes follow");
             return (dims, data);
-        }
-
-        private static int ReadAtMost(Stream stream, Span<byte> buffer)
-        {
-            int filled = 0;
-            while (filled < buffer.Length)
-            {
-                int read = stream.Read(buffer.Slice(filled));
-                if (read == 0) break;
-                filled += read;
-            }
-            return filled;
         }
     }
 

@@ -77,7 +77,7 @@ namespace ModelGen.Kernels
                     float* xr = px + (long)r * cols, yr = py + (long)r * cols;
                     float max = Elementwise.Max(width, xr, cols);
                     float sum = Elementwise.ExpSum(width, yr, xr, max, cols);
-                    Elementwise.ScaleShift(width, yr, yr, 1f / sum, 0f, cols);
+                    Elementwise.Scale(width, yr, yr, 1f / sum, cols);
                 }
             }
         }

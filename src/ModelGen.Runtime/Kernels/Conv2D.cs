@@ -39,7 +39,7 @@ namespace ModelGen.Kernels
         internal static void Forward(Span<float> y, Span<float> columns, ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
                                      int batch, in Conv2DGeometry g, Activation activation, float alpha, SimdWidth width)
         {
-            CheckGeometry(g, nameof(g));
+            CheckGeometry(g);
             Check.Positive(batch, nameof(batch));
             Check.ElementWise(activation, nameof(activation));
             Check.Length(y.Length, (long)batch * g.OutputLength, nameof(y));
@@ -78,7 +78,7 @@ namespace ModelGen.Kernels
         internal static void Backward(Span<float> dx, Span<float> dKernel, Span<float> dBias, Span<float> columns, ReadOnlySpan<float> dy,
                                       ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, int batch, in Conv2DGeometry g, SimdWidth width)
         {
-            CheckGeometry(g, nameof(g));
+            CheckGeometry(g);
             Check.Positive(batch, nameof(batch));
             Check.LengthOrEmpty(dx.Length, (long)batch * g.InputLength, nameof(dx));
             Check.Length(dKernel.Length, g.KernelLength, nameof(dKernel));
@@ -179,11 +179,11 @@ namespace ModelGen.Kernels
             Im2Col(job.Columns, job.X, job.Geometry, first, end);
         }
 
-        internal static void CheckGeometry(in Conv2DGeometry g, string name)
+        private static void CheckGeometry(in Conv2DGeometry g)
         {
             if (g.KernelHeight == 0)
             {
-                throw new ArgumentException($"{name} is a default Conv2DGeometry; construct it with the layer's sizes.", name);
+                throw new ArgumentException("g is a default Conv2DGeometry; construct it with the layer's sizes.", nameof(g));
             }
         }
 

@@ -26,10 +26,10 @@ namespace ModelGen.Kernels
             return kernel.Result;
         }
 
-        /// <summary><c>y[i] = x[i] * factor + offset</c> (y may be x).</summary>
-        internal static void ScaleShift(SimdWidth width, float* y, float* x, float factor, float offset, int length)
+        /// <summary><c>y[i] = x[i] * factor</c> (y may be x).</summary>
+        internal static void Scale(SimdWidth width, float* y, float* x, float factor, int length)
         {
-            var kernel = new ScaleShiftKernel { Y = y, X = x, Factor = factor, Offset = offset };
+            var kernel = new ScaleKernel { Y = y, X = x, Factor = factor };
             Simd.Chain(ref kernel, width, length);
         }
 
@@ -137,10 +137,10 @@ namespace ModelGen.Kernels
             }
         }
 
-        private struct ScaleShiftKernel : IVectorKernel
+        private struct ScaleKernel : IVectorKernel
         {
             public float* Y, X;
-            public float Factor, Offset;
+            public float Factor;
 
             public void Run<TOps, TVec>(int start, int count)
                 where TOps : struct, IVectorOps<TVec>
@@ -148,10 +148,10 @@ namespace ModelGen.Kernels
             {
                 int w = TOps.Count;
                 float* x = X + start, y = Y + start;
-                TVec factor = TOps.Broadcast(Factor), offset = TOps.Broadcast(Offset);
+                TVec factor = TOps.Broadcast(Factor);
                 for (int i = 0; i < count; i += w)
                 {
-                    TOps.Store(y + i, TOps.MultiplyAdd(TOps.Load(x + i), factor, offset));
+                    TOps.Store(y + i, TOps.Multiply(TOps.Load(x + i), factor));
                 }
             }
         }

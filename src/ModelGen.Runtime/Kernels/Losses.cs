@@ -106,7 +106,7 @@ namespace ModelGen.Kernels
                     total += Math.Log(sum) + max - labelLogit;
                     if (d != null)
                     {
-                        Elementwise.ScaleShift(width, d, d, inverseBatch / sum, 0f, classes);
+                        Elementwise.Scale(width, d, d, inverseBatch / sum, classes);
                         d[labels[r]] -= inverseBatch;
                     }
                 }

@@ -44,7 +44,7 @@ namespace ModelGen.Kernels
         /// <summary>
         /// The number of threads a kernel may use, the caller included: 1 (the default) to
         /// <c>Environment.ProcessorCount * 4</c>. Raising it starts the missing workers on the next parallel kernel call;
-        /// lowering it stops the extra ones. The pool is shared by all threads: a kernel called while another thread's
+        /// lowering it stops the extra ones on the next parallel call (at 1 there is none, so idle workers stay parked). The pool is shared by all threads: a kernel called while another thread's
         /// kernel holds the pool runs on its own thread (same results, no waiting).
         /// </summary>
         /// <exception cref="ArgumentOutOfRangeException">The value is below 1 or above <c>Environment.ProcessorCount * 4</c>.</exception>

@@ -156,6 +156,12 @@ namespace ModelGen
                     $"The gradient arena has {gradients.Length} floats but the parameter arena has {parameters.Length}.", nameof(gradients));
             ValidateRanges(trainable, parameters.Length);
             Bind(parameters.Length);
+            // The rate is checked before clipping touches the gradients, so a refused step changes nothing.
+            double rate = CurrentLearningRate;
+            if (!(rate >= 0) || double.IsInfinity(rate))
+                throw new InvalidOperationException(
+                    $"The schedule {Schedule?.GetType().Name} gave the learning rate {rate} at step {iterations}; it must be finite and not negative.");
+
 
             if (clipValue > 0)
             {
@@ -176,11 +182,6 @@ namespace ModelGen
                         Scale(gradients.Slice(range.Offset, range.Length), scale);
                 }
             }
-
-            double rate = CurrentLearningRate;
-            if (!(rate >= 0) || double.IsInfinity(rate))
-                throw new InvalidOperationException(
-                    $"The schedule {Schedule?.GetType().Name} gave the learning rate {rate} at step {iterations}; it must be finite and not negative.");
 
             long step = iterations + 1;
             foreach (ParameterRange range in trainable)

@@ -81,5 +81,20 @@ namespace ModelGen.Runtime.Tests.Training
             Assert.True(float.IsNaN(g[0]) && float.IsNaN(g[1]));
             Assert.True(float.IsNaN(p[0]) && float.IsNaN(p[1]));
         }
+
+        private sealed class BrokenSchedule : LearningRateSchedule
+        {
+            public override double Rate(double baseRate, long step) => -1;
+        }
+
+        [Fact]
+        public void BadScheduledRate_ThrowsBeforeClippingTouchesTheGradients()
+        {
+            var sgd = new Sgd(0.1) { ClipValue = 0.5, ClipNorm = 0.1, Schedule = new BrokenSchedule() };
+            float[] parameters = { 1, 2, 3 }, gradients = { 4, -5, 6 };
+            Assert.Throws<InvalidOperationException>(() => sgd.Apply(parameters, gradients, new[] { new ParameterRange(0, 3) }));
+            Assert.Equal(new float[] { 4, -5, 6 }, gradients);
+            Assert.Equal(new float[] { 1, 2, 3 }, parameters);
+        }
     }
 }
