@@ -45,9 +45,15 @@ public class CachedPrefixTests
         model.Forward(inputs, expected);
         model.ForwardTo(ConvNet.LayerCount, inputs, actual);
         Assert.Equal(expected, actual);
-        float[] flattened = new float[5 * ConvNet.LayerOutputLength(ConvNet.LayerIndex("flatten"))];
-        model.ForwardTo(ConvNet.LayerIndex("flatten"), inputs, flattened);
-        Assert.Equal(2 * 2 * 2, ConvNet.LayerOutputLength(3));
+        int flatten = ConvNet.LayerIndex("flatten");
+        Assert.Equal(3, flatten);
+        Assert.Equal(2 * 2 * 2, ConvNet.LayerOutputLength(flatten));
+        // Flatten is a view: its output is conv2's output, the same floats in the same NHWC order.
+        float[] flattened = new float[5 * ConvNet.LayerOutputLength(flatten)], conv2 = new float[flattened.Length];
+        model.ForwardTo(flatten, inputs, flattened);
+        model.ForwardTo(ConvNet.LayerIndex("conv2"), inputs, conv2);
+        Assert.Equal(conv2, flattened);
+        Assert.Contains(flattened, v => v != 0);
         float[] input = new float[5 * ConvNet.InputLength];
         model.ForwardTo(0, inputs, input);
         Assert.Equal(inputs, input);

@@ -215,8 +215,11 @@ public class ThreadCountTests
                 var model = new TutorialCnn();
                 var adam = new Adam(1e-3);
                 int[] labels = { 0, 1, 2, 3, 4, 5, 6, 7 };
+                long shared = Kernels.Parallelism.JobsShared;
                 for (int step = 0; step < 2; step++)
                     model.TrainStep(TestUtil.Random(TutorialCnn.BatchSize * TutorialCnn.InputLength, 130 + step), labels, adam);
+                // With two threads the kernels must really have handed work to the pool, or the comparison proves nothing.
+                Assert.Equal(threads > 1, Kernels.Parallelism.JobsShared > shared);
                 return model.Parameters.ToArray();
             }
             finally

@@ -30,7 +30,7 @@ public class TrainingTests
         }
 
         var rng = new System.Random(seed);
-        int checkedCount = 0;
+        int checkedCount = 0, significant = 0;
         foreach (VariableInfo v in ((IModel)model).Variables)
         {
             if (!v.Trainable) continue;
@@ -50,9 +50,11 @@ public class TrainingTests
                 Assert.True(Math.Abs(numeric - analytic) <= tolerance,
                     $"{typeof(TModel).Name} {v.Name}[{index - v.Offset}]: finite difference {numeric:G6}, backward {analytic:G6}");
                 checkedCount++;
+                if (Math.Abs(numeric) > 5e-3) significant++;
             }
         }
-        Assert.True(checkedCount > 0);
+        // The absolute floor lets tiny gradients pass loosely, so at least a quarter of the checked ones must be well above it.
+        Assert.True(significant * 4 >= checkedCount, $"{typeof(TModel).Name}: only {significant} of {checkedCount} checked gradients exceed 5e-3");
     }
 
     [Fact]
