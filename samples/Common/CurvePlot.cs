@@ -1,11 +1,7 @@
 // Draws the epoch curve (training and validation loss on the left half, accuracies on the right) as a PNG with no
-// dependency: a small RGB canvas, straight lines, and zlib from the framework.
+// dependency: a small RGB canvas and straight lines, written by Png.
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
-using System.IO;
-using System.IO.Compression;
-using System.Text;
 using ModelGen;
 
 namespace ModelGen.Samples
@@ -24,7 +20,7 @@ namespace ModelGen.Samples
             int panel = Width / 2;
             DrawPanel(pixels, 0, panel, results, r => r.TrainLoss, r => r.ValidationLoss);
             DrawPanel(pixels, panel, panel, results, r => r.TrainAccuracy, r => r.ValidationAccuracy);
-            WritePng(path, pixels);
+            Png.Write(path, Width, Height, 3, pixels);
         }
 
         private static void DrawPanel(byte[] pixels, int left, int width, IReadOnlyList<EpochResult> results, Func<EpochResult, double> train, Func<EpochResult, double> validation)
@@ -76,49 +72,6 @@ namespace ModelGen.Samples
             if (x < 0 || y < 0 || x >= Width || y >= Height) return;
             int o = (y * Width + x) * 3;
             (pixels[o], pixels[o + 1], pixels[o + 2]) = color;
-        }
-
-        private static void WritePng(string path, byte[] rgb)
-        {
-            var compressed = new MemoryStream();
-            using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
-                for (int y = 0; y < Height; y++)
-                {
-                    zlib.WriteByte(0); // no filter
-                    zlib.Write(rgb, y * Width * 3, Width * 3);
-                }
-            var header = new byte[13];
-            BinaryPrimitives.WriteInt32BigEndian(header, Width);
-            BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), Height);
-            header[8] = 8; // bit depth
-            header[9] = 2; // RGB
-            using var file = File.Create(path);
-            file.Write(new byte[] { 137, 80, 78, 71, 13, 10, 26, 10 });
-            Chunk(file, "IHDR", header);
-            Chunk(file, "IDAT", compressed.ToArray());
-            Chunk(file, "IEND", Array.Empty<byte>());
-        }
-
-        private static void Chunk(Stream stream, string type, byte[] data)
-        {
-            Span<byte> word = stackalloc byte[4];
-            BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-            stream.Write(word);
-            byte[] name = Encoding.ASCII.GetBytes(type);
-            stream.Write(name);
-            stream.Write(data);
-            BinaryPrimitives.WriteUInt32BigEndian(word, Crc(data, Crc(name, 0xFFFFFFFFu)) ^ 0xFFFFFFFFu);
-            stream.Write(word);
-        }
-
-        private static uint Crc(byte[] data, uint crc)
-        {
-            foreach (byte b in data)
-            {
-                crc ^= b;
-                for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-            }
-            return crc;
         }
     }
 }

@@ -178,51 +178,11 @@ internal static class Images
         return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
     }
 
-    /// <summary>Writes an 8-bit grayscale PNG (filter 0, zlib-compressed).</summary>
+    /// <summary>Writes an 8-bit grayscale PNG of floats in [0, 1].</summary>
     public static void WritePng(string path, int width, int height, ReadOnlySpan<float> pixels)
     {
-        var raw = new MemoryStream();
-        using (var deflater = new ZLibStream(raw, CompressionLevel.Optimal, leaveOpen: true))
-        {
-            for (int y = 0; y < height; y++)
-            {
-                deflater.WriteByte(0);
-                for (int x = 0; x < width; x++)
-                    deflater.WriteByte((byte)Math.Clamp(MathF.Round(pixels[y * width + x] * 255f), 0, 255));
-            }
-        }
-        using var file = File.Create(path);
-        file.Write(PngSignature);
-        var header = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, width);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8; // bit depth; color type 0, compression 0, filter 0, no interlace
-        Chunk(file, "IHDR", header);
-        Chunk(file, "IDAT", raw.ToArray());
-        Chunk(file, "IEND", Array.Empty<byte>());
-    }
-
-    private static void Chunk(Stream stream, string type, byte[] data)
-    {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-        stream.Write(word);
-        byte[] typeBytes = Encoding.ASCII.GetBytes(type);
-        stream.Write(typeBytes);
-        stream.Write(data);
-        uint crc = Crc32(typeBytes, 0xFFFFFFFFu);
-        crc = Crc32(data, crc) ^ 0xFFFFFFFFu;
-        BinaryPrimitives.WriteUInt32BigEndian(word, crc);
-        stream.Write(word);
-    }
-
-    private static uint Crc32(byte[] data, uint crc)
-    {
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-        }
-        return crc;
+        var bytes = new byte[width * height];
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)Math.Clamp(MathF.Round(pixels[i] * 255f), 0, 255);
+        ModelGen.Samples.Png.Write(path, width, height, 1, bytes);
     }
 }

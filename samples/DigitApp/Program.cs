@@ -35,13 +35,11 @@ try
     }
     else
     {
-        string directory = Mnist.FindDirectory(data) ?? throw new FileNotFoundException("No MNIST folder found: pass --data DIR holding t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz.");
-        IdxImages images = Idx.ReadImages(Path.Combine(directory, File.Exists(Path.Combine(directory, "t10k-images-idx3-ubyte.gz")) ? "t10k-images-idx3-ubyte.gz" : "t10k-images-idx3-ubyte"));
-        byte[] labels = Idx.ReadLabels(Path.Combine(directory, File.Exists(Path.Combine(directory, "t10k-labels-idx1-ubyte.gz")) ? "t10k-labels-idx1-ubyte.gz" : "t10k-labels-idx1-ubyte"));
-        if (index >= images.Count) return Usage(2, $"--mnist-index {index} is past the {images.Count} test images.");
-        pixels = new float[DigitCnn.InputLength];
-        for (int i = 0; i < pixels.Length; i++) pixels[i] = images.Pixels[index * DigitCnn.InputLength + i] / 255f;
-        label = labels[index];
+        // The training data's own conversion, so the pixels are bit for bit what the model was trained on.
+        Dataset test = Mnist.LoadTest(data);
+        if (index >= test.Count) return Usage(2, $"--mnist-index {index} is past the {test.Count} test images.");
+        pixels = test.Input(index).ToArray();
+        label = test.Labels[index];
     }
 }
 catch (Exception e) when (e is IOException or InvalidDataException or IdxFormatException or UnauthorizedAccessException)

@@ -35,26 +35,40 @@ namespace ModelGen.Data
         /// holding <c>ModelGen.sln</c>, found by walking up from the current directory and then from
         /// <see cref="AppContext.BaseDirectory"/>), then <c>./data/mnist</c>.
         /// </summary>
-        public static string? FindDirectory(string? directory = null) => Candidates(directory).FirstOrDefault(HasAllFiles);
+        public static string? FindDirectory(string? directory = null) => Candidates(directory).FirstOrDefault(c => HasFiles(c, FileNames));
 
         /// <summary>Loads the training and test sets from <see cref="FindDirectory"/>'s folder.</summary>
         /// <exception cref="FileNotFoundException">No folder holds the four files; the message lists where it looked and what to put there.</exception>
         /// <exception cref="IdxFormatException">A file is malformed, or the images and labels do not match.</exception>
         public static (Dataset Train, Dataset Test) Load(string? directory = null)
         {
-            List<string> candidates = Candidates(directory).ToList();
-            string? found = candidates.FirstOrDefault(HasAllFiles);
-            if (found is null)
-            {
-                string places = string.Join("", candidates.Select(c => "\n  " + c + MissingText(c)));
-                throw new FileNotFoundException(
-                    $"The MNIST files were not found. Looked in:{places}\nPut the four files of the MNIST database " +
-                    $"({string.Join(", ", FileNames)}, each optionally gzip-compressed with a .gz suffix, as distributed) in one of " +
-                    "these folders, or pass the folder to Mnist.Load. SyntheticDigits.Generate makes a stand-in dataset without them.");
-            }
+            string found = Find(directory, FileNames);
             Dataset train = LoadSet(Resolve(found, FileNames[0])!, Resolve(found, FileNames[1])!);
             Dataset test = LoadSet(Resolve(found, FileNames[2])!, Resolve(found, FileNames[3])!);
             return (train, test);
+        }
+
+        /// <summary>Loads only the 10,000 test images and labels: a folder with just the two <c>t10k</c> files is enough.</summary>
+        /// <exception cref="FileNotFoundException">No folder holds the two test files; the message lists where it looked.</exception>
+        /// <exception cref="IdxFormatException">A file is malformed, or the images and labels do not match.</exception>
+        public static Dataset LoadTest(string? directory = null)
+        {
+            string[] names = { FileNames[2], FileNames[3] };
+            string found = Find(directory, names);
+            return LoadSet(Resolve(found, names[0])!, Resolve(found, names[1])!);
+        }
+
+        /// <summary>The first candidate folder holding <paramref name="names"/>, or an exception saying where it looked.</summary>
+        private static string Find(string? directory, string[] names)
+        {
+            List<string> candidates = Candidates(directory).ToList();
+            string? found = candidates.FirstOrDefault(c => HasFiles(c, names));
+            if (found is not null) return found;
+            string places = string.Join("", candidates.Select(c => "\n  " + c + MissingText(c, names)));
+            throw new FileNotFoundException(
+                $"The MNIST files were not found. Looked in:{places}\nPut the MNIST files " +
+                $"({string.Join(", ", names)}, each optionally gzip-compressed with a .gz suffix, as distributed) in one of " +
+                "these folders, or pass the folder to Mnist.Load. SyntheticDigits.Generate makes a stand-in dataset without them.");
         }
 
         private static Dataset LoadSet(string imagesPath, string labelsPath)
@@ -109,12 +123,12 @@ namespace ModelGen.Data
             return File.Exists(gz) ? gz : null;
         }
 
-        private static bool HasAllFiles(string folder) => FileNames.All(name => Resolve(folder, name) is not null);
+        private static bool HasFiles(string folder, string[] names) => names.All(name => Resolve(folder, name) is not null);
 
-        private static string MissingText(string folder)
+        private static string MissingText(string folder, string[] names)
         {
             if (!Directory.Exists(folder)) return " (no such folder)";
-            return " (missing " + string.Join(", ", FileNames.Where(n => Resolve(folder, n) is null)) + ")";
+            return " (missing " + string.Join(", ", names.Where(n => Resolve(folder, n) is null)) + ")";
         }
     }
 }

@@ -64,6 +64,20 @@ namespace ModelGen.Runtime.Tests.Data
         }
 
         [Fact]
+        public void LoadTest_NeedsOnlyTheTestFiles()
+        {
+            File.WriteAllBytes(folder.File("t10k-images-idx3-ubyte.gz"), IdxTests.Gzip(IdxTests.IdxBytes(2051, new[] { 2, 28, 28 }, Enumerable.Repeat((byte)255, 2 * 784).ToArray())));
+            File.WriteAllBytes(folder.File("t10k-labels-idx1-ubyte"), IdxTests.IdxBytes(2049, new[] { 2 }, new byte[] { 7, 2 }));
+
+            Assert.Null(Mnist.FindDirectory(folder.Path)); // the full set is not there
+            Dataset test = Mnist.LoadTest(folder.Path);
+            Assert.Equal(new[] { 7, 2 }, test.Labels);
+            Assert.Equal(1f, test.Inputs[783]);
+            var e = Assert.Throws<FileNotFoundException>(() => Mnist.LoadTest(Path.Combine(folder.Path, "nowhere")));
+            Assert.Contains("no such folder", e.Message);
+        }
+
+        [Fact]
         public void LabelsNotMatchingImages_AreAnIdxFormatException()
         {
             File.WriteAllBytes(folder.File("train-images-idx3-ubyte"), IdxTests.IdxBytes(2051, new[] { 2, 28, 28 }, new byte[2 * 784]));
