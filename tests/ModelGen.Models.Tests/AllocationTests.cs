@@ -1,6 +1,7 @@
 // Zero managed allocation per Forward and per TrainStep after the first call.
 using System;
 using ModelGen;
+using ModelGen.Tests;
 
 namespace ModelGen.Models.Tests;
 
@@ -12,10 +13,7 @@ public class AllocationTests
         var model = new TutorialCnn();
         float[] input = TestUtil.Random(TutorialCnn.InputLength, 1);
         float[] output = new float[TutorialCnn.OutputLength];
-        model.Forward(input, output);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++) model.Forward(input, output);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.InSteadyState(() => model.Forward(input, output), calls: 200));
     }
 
     [Fact]
@@ -25,16 +23,12 @@ public class AllocationTests
         float[] inputs = TestUtil.Random(70 * TutorialMlp.InputLength, 2);
         float[] outputs = new float[70 * TutorialMlp.OutputLength];
         int[] classes = new int[70];
-        model.Forward(inputs, outputs);
-        model.Predict(inputs, classes);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
+        Assert.Equal(0, Allocations.InSteadyState(() =>
         {
             model.Forward(inputs, outputs);
             model.Predict(inputs, classes);
             model.Predict(inputs.AsSpan(0, TutorialMlp.InputLength));
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }, calls: 100));
     }
 
     [Fact]
@@ -44,10 +38,7 @@ public class AllocationTests
         float[] inputs = TestUtil.Random(NormNet.BatchSize * NormNet.InputLength, 3);
         int[] labels = { 0, 1, 2, 0, 1, 2 };
         var adam = new Adam(1e-3) { ClipNorm = 1.0, Schedule = new ExponentialDecay(10, 0.9, staircase: true) };
-        model.TrainStep(inputs, labels, adam);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++) model.TrainStep(inputs, labels, adam);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.InSteadyState(() => model.TrainStep(inputs, labels, adam), calls: 100));
     }
 
     [Fact]
@@ -57,9 +48,6 @@ public class AllocationTests
         float[] inputs = TestUtil.Random(TutorialCnn.BatchSize * TutorialCnn.InputLength, 4);
         int[] labels = { 0, 1, 2, 3, 4, 5, 6, 7 };
         var adam = new Adam(1e-4);
-        model.TrainStep(inputs, labels, adam);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++) model.TrainStep(inputs, labels, adam);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.InSteadyState(() => model.TrainStep(inputs, labels, adam), calls: 3));
     }
 }

@@ -194,16 +194,21 @@ namespace ModelGen.Runtime.Tests.Trainers
         public void StepsAfterTheFirst_AllocateNothing()
         {
             // Every report records the bytes this thread has allocated so far; between two reports lie whole steps
-            // (batching, TrainStep, the accuracy forward pass, the progress value), which must allocate nothing.
-            long[] allocated = new long[2 * StepsPerEpoch];
+            // (batching, TrainStep, the accuracy forward pass, the progress value), which must allocate nothing. The
+            // runtime may allocate once in a while on its own (a tier-1 recompile landing), so one of the epochs after
+            // the first must be clean from its second step to its last (as tests/Shared/Allocations.cs explains).
+            const int epochs = 4;
+            long[] allocated = new long[epochs * StepsPerEpoch];
             int count = 0;
             var progress = new Report<TrainingProgress>(_ => allocated[count++] = GC.GetAllocatedBytesForCurrentThread());
             ModelGen.Trainer.Fit(NewModel(), new Adam(0.01), train, validation,
-                new TrainerOptions { Epochs = 2, ProgressInterval = TimeSpan.Zero, TrainAccuracyEvery = 1 }, progress);
+                new TrainerOptions { Epochs = epochs, ProgressInterval = TimeSpan.Zero, TrainAccuracyEvery = 1 }, progress);
 
             Assert.Equal(allocated.Length, count);
-            // The second epoch, from its second step to its last.
-            Assert.Equal(0, allocated[2 * StepsPerEpoch - 1] - allocated[StepsPerEpoch + 1]);
+            long fewest = long.MaxValue;
+            for (int epoch = 1; epoch < epochs; epoch++)
+                fewest = Math.Min(fewest, allocated[(epoch + 1) * StepsPerEpoch - 1] - allocated[epoch * StepsPerEpoch + 1]);
+            Assert.Equal(0, fewest);
         }
 
         [Fact]
