@@ -36,6 +36,7 @@ public class ForwardTests
         DenseNet => new[] { 1, 1, DenseNet.InputLength },
         ConvNet => ConvNet.InputShape.ToArray(),
         PoolNet => PoolNet.InputShape.ToArray(),
+        StridedPointwiseNet => StridedPointwiseNet.InputShape.ToArray(),
         NormNet => NormNet.InputShape.ToArray(),
         ActivationNet => ActivationNet.InputShape.ToArray(),
         FrozenNet => new[] { 1, 1, FrozenNet.InputLength },
@@ -69,6 +70,19 @@ public class ForwardTests
             Assert.Equal((2, 2), (x.H, x.W));
             return Dense(Flatten(x), Var(m, "logits/kernel"), Var(m, "logits/bias"), 3, Linear);
         }, samples: 7, seed: 2);
+    }
+
+    [Fact]
+    public void StridedPointwiseNet_MatchesNaive()
+    {
+        var m = new StridedPointwiseNet();
+        Check(m, x =>
+        {
+            x = Conv2D(x, Var(m, "pointwise/kernel"), Var(m, "pointwise/bias"), 1, 1, 3, 2, 2, same: false, Tanh);
+            Assert.Equal((3, 4), (x.H, x.W));
+            x = Conv2D(x, Var(m, "conv/kernel"), Var(m, "conv/bias"), 2, 2, 2, 1, 1, same: true, Linear);
+            return Dense(Flatten(x), Var(m, "out/kernel"), Var(m, "out/bias"), 2, Linear);
+        }, samples: 3, seed: 5);
     }
 
     [Fact]

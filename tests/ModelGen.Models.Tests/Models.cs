@@ -24,6 +24,16 @@ public partial class DenseNet;
 [SoftmaxCrossEntropy]
 public partial class ConvNet;
 
+/// <summary>A strided 1x1 convolution between padded ones: its offset tables need more scratch than its columns.</summary>
+[Model(BatchSize = 2, Seed = 6)]
+[Input(6, 7, 4)]
+[Conv2D(1, 1, 3, Stride = 2, Padding = Padding.Valid, Activation = Activation.Tanh, Name = "pointwise")]
+[Conv2D(2, 2, 2, Padding = Padding.Same, Name = "conv")]
+[Flatten]
+[Dense(2, Name = "out")]
+[MeanSquaredError]
+public partial class StridedPointwiseNet;
+
 /// <summary>Non-square kernels and strides, both poolings with SAME borders, regression loss.</summary>
 [Model(BatchSize = 2, Seed = 7)]
 [Input(9, 8, 2)]

@@ -66,6 +66,10 @@ public class TrainingTests
         => GradientCheck(() => new ConvNet(), new[] { 1, 0, 2 }, 3, seed: 32);
 
     [Fact]
+    public void StridedPointwiseNet_GradientsMatchFiniteDifferences()
+        => GradientCheck(() => new StridedPointwiseNet(), TestUtil.Random(2 * StridedPointwiseNet.OutputLength, 7), 2, seed: 37);
+
+    [Fact]
     public void PoolNet_PoolingAndMeanSquaredError_GradientsMatchFiniteDifferences()
         => GradientCheck(() => new PoolNet(), TestUtil.Random(2 * PoolNet.OutputLength, 5), 2, seed: 33);
 

@@ -264,7 +264,7 @@ internal static partial class ModelEmitter
                 case LayerKind.Conv2D:
                     w.Line($"{Kernels}.Conv2D.Forward(");
                     w.Line($"    {y},  // y [n, {info.Output.ToList()}]");
-                    w.Line($"    s.Slice(0, {layer.ColumnsLength}),  // im2col columns of one sample [{info.Output.Height * info.Output.Width}, {spec.KernelHeight * spec.KernelWidth * info.Input.Channels}]");
+                    w.Line($"    s.Slice(0, {layer.ColumnsLength}),  // scratch of one sample (padded input and offset tables)");
                     w.Line($"    {x},  // x [n, {info.Input.ToList()}]");
                     w.Line($"    {Parameter(layer.Kernel, plan)},  // {VariableComment(layer.Kernel, plan)}");
                     w.Line($"    {Parameter(layer.Bias, plan)},  // {VariableComment(layer.Bias, plan)}");

@@ -102,7 +102,7 @@ internal static partial class ModelEmitter
             string where = layer.OutputOffset < 0 ? "the input" : layer.OutputOffset == layer.InputOffset ? "a view of its input" : "offset " + CodeWriter.Int(layer.OutputOffset);
             w.Line($"//   {layer.Info.Name,-32} [n, {layer.Info.Output.ToList()}] at {where}");
         }
-        w.Line($"// Scratch: {CodeWriter.Int(plan.ScratchLength)} floats (one sample's im2col columns). Training caches: {CodeWriter.Int(plan.CacheArenaLength)} floats.");
+        w.Line($"// Scratch: {CodeWriter.Int(plan.ScratchLength)} floats (one sample's convolution scratch). Training caches: {CodeWriter.Int(plan.CacheArenaLength)} floats.");
         w.Line("//");
     }
 

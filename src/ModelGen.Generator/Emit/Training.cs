@@ -305,7 +305,7 @@ internal static partial class ModelEmitter
                         w.Line($"    {dx},  // dx [n, {info.Input.ToList()}]");
                         w.Line($"    {Grad(layer.Kernel)},  // d {VariableComment(layer.Kernel, plan)}, accumulated");
                         w.Line($"    {Grad(layer.Bias)},  // d {VariableComment(layer.Bias, plan)}, accumulated");
-                        w.Line($"    s.Slice(0, {layer.ColumnsLength}),  // im2col columns of one sample");
+                        w.Line($"    s.Slice(0, {layer.ColumnsLength}),  // scratch of one sample (padded input, offset tables; then dx's columns)");
                         w.Line($"    {dy},  // dy [n, {info.Output.ToList()}]");
                         w.Line($"    {x},  // x [n, {info.Input.ToList()}]");
                         w.Line($"    {Parameter(layer.Kernel, plan)},  // {VariableComment(layer.Kernel, plan)}");

@@ -72,7 +72,7 @@ internal static class Planner
                     int fanIn = receptive * layer.Input.Channels, fanOut = receptive * s.Units;
                     kernel = AddVariable(layer, "kernel", "Kernel", new[] { s.KernelHeight, s.KernelWidth, layer.Input.Channels, s.Units }, s.Trainable, s.KernelInitializer, s.KernelInitValue, fanIn, fanOut, s.L1, s.L2);
                     if (s.UseBias) bias = AddVariable(layer, "bias", "Bias", new[] { s.Units }, s.Trainable, s.BiasInitializer, s.BiasInitValue, fanIn, fanOut);
-                    columns = checked(layer.Output.Height * layer.Output.Width * fanIn);
+                    columns = checked((int)ShapeInference.ConvolutionScratch(layer));
                     scratch = Math.Max(scratch, Align(columns));
                     output = inferenceOutput = Activation(layer.Output.Length);
                     break;

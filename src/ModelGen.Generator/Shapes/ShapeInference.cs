@@ -404,7 +404,7 @@ internal static class ShapeInference
             parameters = Sum(parameters, ParameterCount(layer));
             activations = Sum(activations, layer.Output.Length);
             if (layer.Spec.Kind == LayerKind.Conv2D)
-                columns = Math.Max(columns, Product(layer.Output.Height, layer.Output.Width, layer.Spec.KernelHeight, layer.Spec.KernelWidth, layer.Input.Channels));
+                columns = Math.Max(columns, ConvolutionScratch(layer));
         }
         activations = Product(activations, spec.BatchSize);
         if (parameters > MaxParameters)
@@ -419,8 +419,8 @@ internal static class ShapeInference
         }
         if (columns > MaxActivations)
         {
-            // One sample's im2col matrix (out H * out W rows of kh * kw * in C): the planner sizes the scratch arena by it.
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.ModelLocation, spec.TypeName, Str(columns), "im2col scratch floats", Str(MaxActivations)));
+            // One sample's convolution scratch (ConvolutionScratch): the planner sizes the scratch arena by it.
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelTooLarge, spec.ModelLocation, spec.TypeName, Str(columns), "convolution scratch floats", Str(MaxActivations)));
             return false;
         }
         return true;
@@ -448,6 +448,21 @@ internal static class ShapeInference
             product *= f;
         }
         return product;
+    }
+
+    /// <summary>
+    /// Floats of scratch one sample of a convolution needs, as the runtime's <c>Conv2DGeometry.ColumnsLength</c>: the
+    /// input gradient's columns (out H * out W rows of kh * kw * in C), or, if larger, the zero-padded extent the
+    /// windows cover plus one offset per kernel tap and per output pixel (the forward product's gathered operand).
+    /// </summary>
+    public static long ConvolutionScratch(LayerInfo layer)
+    {
+        LayerSpec s = layer.Spec;
+        long pixels = Product(layer.Output.Height, layer.Output.Width), patch = Product(s.KernelHeight, s.KernelWidth, layer.Input.Channels);
+        long paddedHeight = Sum(Product(layer.Output.Height - 1, s.StrideH), s.KernelHeight);
+        long paddedWidth = Sum(Product(layer.Output.Width - 1, s.StrideW), s.KernelWidth);
+        long gathered = Sum(Sum(Product(paddedHeight, paddedWidth, layer.Input.Channels), patch), pixels);
+        return Math.Max(Product(pixels, patch), gathered);
     }
 
     /// <summary>The sum of two non-negative counts, saturating at <see cref="long.MaxValue"/>.</summary>

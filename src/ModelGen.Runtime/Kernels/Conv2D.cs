@@ -1,10 +1,10 @@
-// 2D convolution in NHWC as GEMM: per sample, im2col gathers each receptive field into a row of `columns`
-// ([outH*outW x kh*kw*inC]), which times the [kh*kw*inC x outC] kernel gives the output with bias and activation
-// fused; backward reuses the same scratch for the kernel gradient and for the column gradient scattered by col2im.
-// With Parallelism.ThreadCount > 1 a large sample is split by output rows (gather and product per thread, disjoint
-// rows of the one-sample scratch); col2im, which adds overlapping windows, stays on the calling thread.
+// 2D convolution in NHWC as an implicit GEMM: per sample, the product reads each receptive field where it lies (in
+// the sample, or in a zero-padded copy when windows reach outside it) through two offset tables, output pixels x
+// kernel taps, instead of copying it into an im2col matrix; the kernel gradient is the same product with the tables
+// swapped. The input gradient multiplies dy by the kernel^T into `columns` and adds each row back where its window
+// read (col2im). With Parallelism.ThreadCount > 1 the products split their output rows between threads; col2im,
+// which adds overlapping windows, stays on the calling thread.
 using System;
-using System.Runtime.CompilerServices;
 
 namespace ModelGen.Kernels
 {
@@ -52,25 +52,20 @@ namespace ModelGen.Kernels
             bool pointwise = IsPointwise(g);
             fixed (float* py = y, pcols = columns, px = x, pk = kernel, pb = bias)
             {
-                int parts = Gemm.RowParts(rows, patch, outC);
-                var job = new RowsJob
-                {
-                    Columns = pcols, Kernel = pk, Bias = bias.IsEmpty ? null : pb, Geometry = g, Width = width, Activation = activation,
-                    Alpha = alpha, Parts = parts, Pointwise = pointwise,
-                };
+                float* pbias = bias.IsEmpty ? null : pb;
                 for (int s = 0; s < batch; s++)
                 {
-                    job.X = px + (long)s * g.InputLength;
-                    job.Y = py + (long)s * g.OutputLength;
-                    if (parts > 1)
+                    float* xs = px + (long)s * g.InputLength;
+                    float* ys = py + (long)s * g.OutputLength;
+                    if (pointwise)
                     {
-                        // Each thread gathers its own rows of `columns` and multiplies them: no scratch beyond one sample's.
-                        Parallelism.Run(&ForwardRows, &job, parts);
+                        // A 1x1 stride-1 unpadded convolution: y_s[rows x outC] = x_s[rows x inC] kernel, a plain product.
+                        Gemm.Product(width, ys, outC, xs, patch, 1, pk, outC, rows, patch, outC, pbias, false, activation, alpha);
+                        continue;
                     }
-                    else
-                    {
-                        ForwardRows(&job, 0);
-                    }
+                    // y_s[pixels x outC] = act(A kernel[patch x outC] + bias), A(pixel, tap) read from the (padded) sample.
+                    float* a = Prepare(pcols, xs, g, out int* pixels, out int* taps);
+                    Gemm.ProductGathered(width, ys, outC, a, pixels, taps, pk, outC, rows, patch, outC, pbias, false, activation, alpha);
                 }
             }
         }
@@ -100,14 +95,17 @@ namespace ModelGen.Kernels
                 {
                     float* xs = px + (long)s * g.InputLength;
                     float* dys = pdy + (long)s * g.OutputLength;
-                    float* a = xs;
-                    if (!pointwise)
+                    if (pointwise)
                     {
-                        Gather(pcols, xs, g, rows, patch, outC);
-                        a = pcols;
+                        // dKernel[patch x outC] += x_s^T dy_s: x_s read as A^T (row stride 1, column stride inC).
+                        Gemm.Product(width, pdk, outC, xs, 1, patch, dys, outC, patch, rows, outC, null, true, Activation.Linear, 0f);
                     }
-                    // dKernel[patch x outC] += cols^T dy_s: cols read as A^T (row stride 1, column stride patch).
-                    Gemm.Product(width, pdk, outC, a, 1, patch, dys, outC, patch, rows, outC, null, true, Activation.Linear, 0f);
+                    else
+                    {
+                        // dKernel[patch x outC] += A^T dy_s: A^T(tap, pixel) read from the (padded) sample, rows and columns swapped.
+                        float* a = Prepare(pcols, xs, g, out int* pixels, out int* taps);
+                        Gemm.ProductGathered(width, pdk, outC, a, taps, pixels, dys, outC, patch, rows, outC, null, true, Activation.Linear, 0f);
+                    }
                     if (dx.IsEmpty)
                     {
                         continue;
@@ -115,68 +113,19 @@ namespace ModelGen.Kernels
                     float* dxs = pdx + (long)s * g.InputLength;
                     if (pointwise)
                     {
-                        // A 1x1 stride-1 unpadded convolution: dx_s[rows x inC] = dy_s kernel^T directly.
+                        // dx_s[rows x inC] = dy_s kernel^T directly.
                         Gemm.ProductTransposedB(width, dxs, patch, dys, outC, pk, outC, rows, outC, patch, false);
                     }
                     else
                     {
-                        // dcols[rows x patch] = dy_s[rows x outC] kernel^T, then each column gradient is added back to
-                        // the input position it was gathered from.
+                        // dcols[rows x patch] = dy_s[rows x outC] kernel^T (over the prepared sample, no longer needed),
+                        // then each column gradient is added back to the input position its receptive field read.
                         Gemm.ProductTransposedB(width, pcols, patch, dys, outC, pk, outC, rows, outC, patch, false);
                         new Span<float>(dxs, g.InputLength).Clear();
                         Col2Im(width, dxs, pcols, g);
                     }
                 }
             }
-        }
-
-        /// <summary>One sample's forward pass split by output rows (pixels) in the ranges of <see cref="Gemm.PartRows"/>.</summary>
-        private struct RowsJob
-        {
-            public float* Columns, X, Y, Kernel, Bias;
-            public Conv2DGeometry Geometry;
-            public SimdWidth Width;
-            public Activation Activation;
-            public float Alpha;
-            public int Parts;
-            public bool Pointwise;
-        }
-
-        /// <summary>Rows of part <paramref name="part"/>: gathered by im2col (unless pointwise), then
-        /// <c>y_s[rows x outC] = act(cols[rows x patch] kernel[patch x outC] + bias)</c>.</summary>
-        private static void ForwardRows(void* context, int part)
-        {
-            ref RowsJob job = ref *(RowsJob*)context;
-            ref readonly Conv2DGeometry g = ref job.Geometry;
-            int rows = g.OutHeight * g.OutWidth, patch = g.PatchLength, outC = g.OutChannels;
-            Gemm.PartRows(rows, job.Parts, part, out int first, out int end);
-            float* a = job.X;
-            if (!job.Pointwise)
-            {
-                Im2Col(job.Columns, job.X, g, first, end);
-                a = job.Columns;
-            }
-            Gemm.ProductRows(job.Width, job.Y, outC, a, patch, 1, job.Kernel, outC, first, end, patch, outC, job.Bias, false, job.Activation, job.Alpha);
-        }
-
-        /// <summary>im2col of one sample, split between threads like the forward product of the same size.</summary>
-        private static void Gather(float* cols, float* x, in Conv2DGeometry g, int rows, int patch, int outC)
-        {
-            int parts = Gemm.RowParts(rows, patch, outC);
-            if (parts <= 1)
-            {
-                Im2Col(cols, x, g, 0, rows);
-                return;
-            }
-            var job = new RowsJob { Columns = cols, X = x, Geometry = g, Parts = parts };
-            Parallelism.Run(&GatherRows, &job, parts);
-        }
-
-        private static void GatherRows(void* context, int part)
-        {
-            ref RowsJob job = ref *(RowsJob*)context;
-            Gemm.PartRows(job.Geometry.OutHeight * job.Geometry.OutWidth, job.Parts, part, out int first, out int end);
-            Im2Col(job.Columns, job.X, job.Geometry, first, end);
         }
 
         private static void CheckGeometry(in Conv2DGeometry g)
@@ -187,54 +136,64 @@ namespace ModelGen.Kernels
             }
         }
 
-        // A 1x1, stride 1, unpadded convolution whose output has the input's size: im2col would copy x unchanged.
+        // A 1x1, stride 1, unpadded convolution whose output has the input's size: its receptive fields are x's rows.
         private static bool IsPointwise(in Conv2DGeometry g) =>
             g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadTop == 0 && g.PadLeft == 0 &&
             g.OutHeight == g.InHeight && g.OutWidth == g.InWidth;
 
         /// <summary>
-        /// cols[(oy * outW + ox) * patch + (ky * kw + kx) * inC + c] = x[iy, ix, c], or 0 outside the input, for the output
-        /// pixels (rows of cols) [<paramref name="first"/>, <paramref name="end"/>). For each kernel row the in-bounds kernel
-        /// columns form one contiguous run of x (NHWC), copied in one block.
+        /// Lays one sample out in <paramref name="scratch"/> for a gathered product and returns where its receptive
+        /// fields start: the sample itself when every window lies inside it, else a zero-padded copy of the rows and
+        /// columns the windows cover (<see cref="Conv2DGeometry.PaddedHeight"/> x <see cref="Conv2DGeometry.PaddedWidth"/>). Two offset tables follow:
+        /// <paramref name="taps"/>[(ky * kw + kx) * inC + c] (kernel tap from a window's corner) and
+        /// <paramref name="pixels"/>[oy * outW + ox] (the window's corner), so that the receptive field element of pixel
+        /// r and tap t lies at <c>result[pixels[r] + taps[t]]</c>.
         /// </summary>
-        private static void Im2Col(float* cols, float* x, in Conv2DGeometry g, int first, int end)
+        private static float* Prepare(float* scratch, float* x, in Conv2DGeometry g, out int* pixels, out int* taps)
         {
-            int inH = g.InHeight, inW = g.InWidth, inC = g.InChannels, kh = g.KernelHeight, kw = g.KernelWidth;
-            int rowLength = kw * inC;
-            float* dst = cols + (long)first * g.PatchLength;
-            for (int r = first; r < end; r++)
+            int inC = g.InChannels;
+            float* fields = x;
+            int rowLength = g.InWidth * inC, padded = 0;
+            if (g.NeedsPadding)
             {
-                int oy = r / g.OutWidth, ox = r - oy * g.OutWidth;
-                int iy0 = oy * g.StrideH - g.PadTop;
-                int ix0 = ox * g.StrideW - g.PadLeft;
-                int kx0 = Math.Max(0, -ix0), kx1 = Math.Min(kw, inW - ix0);
-                for (int ky = 0; ky < kh; ky++, dst += rowLength)
+                int height = g.PaddedHeight, width = g.PaddedWidth;
+                rowLength = width * inC;
+                padded = height * rowLength;
+                fields = scratch;
+                new Span<float>(scratch, padded).Clear();
+                // Input rows and columns inside the covered extent (a VALID window may leave the last ones unread).
+                int copyRows = Math.Min(g.InHeight, height - g.PadTop), copyLength = Math.Min(g.InWidth, width - g.PadLeft) * inC;
+                for (int iy = 0; iy < copyRows; iy++)
                 {
-                    int iy = iy0 + ky;
-                    if ((uint)iy >= (uint)inH || kx0 >= kx1)
-                    {
-                        Clear(dst, rowLength);
-                        continue;
-                    }
-                    Clear(dst, kx0 * inC);
-                    int run = (kx1 - kx0) * inC;
-                    float* src = x + ((long)iy * inW + ix0 + kx0) * inC;
-                    float* target = dst + kx0 * inC;
-                    if (run <= 16)
-                    {
-                        // Few channels (a first layer: inC = 1 or 3): a call per 5 floats would cost more than the copy.
-                        for (int i = 0; i < run; i++) target[i] = src[i];
-                    }
-                    else
-                    {
-                        Buffer.MemoryCopy(src, target, (long)run * sizeof(float), (long)run * sizeof(float));
-                    }
-                    Clear(dst + kx1 * inC, (kw - kx1) * inC);
+                    Buffer.MemoryCopy(x + (long)iy * g.InWidth * inC, scratch + (long)(iy + g.PadTop) * rowLength + g.PadLeft * inC,
+                                      (long)copyLength * sizeof(float), (long)copyLength * sizeof(float));
                 }
             }
+
+            taps = (int*)(scratch + padded);
+            int t = 0;
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+            {
+                for (int kx = 0; kx < g.KernelWidth; kx++)
+                {
+                    int corner = ky * rowLength + kx * inC;
+                    for (int c = 0; c < inC; c++) taps[t++] = corner + c;
+                }
+            }
+
+            pixels = taps + t;
+            int r = 0, rowStep = g.StrideH * rowLength, columnStep = g.StrideW * inC;
+            for (int oy = 0; oy < g.OutHeight; oy++)
+            {
+                for (int ox = 0; ox < g.OutWidth; ox++) pixels[r++] = oy * rowStep + ox * columnStep;
+            }
+            return fields;
         }
 
-        /// <summary>The adjoint of <see cref="Im2Col"/>: x[iy, ix, c] += cols[...] for every in-bounds gathered position.</summary>
+        /// <summary>
+        /// Adds column gradients back where their receptive fields read: x[iy, ix, c] += cols[(oy * outW + ox) * patch +
+        /// (ky * kw + kx) * inC + c] for every in-bounds position (out-of-range ones were padding).
+        /// </summary>
         private static void Col2Im(SimdWidth width, float* x, float* cols, in Conv2DGeometry g)
         {
             int inH = g.InHeight, inW = g.InWidth, inC = g.InChannels, kh = g.KernelHeight, kw = g.KernelWidth;
@@ -258,19 +217,6 @@ namespace ModelGen.Kernels
                         Elementwise.AddInPlace(width, dst, src + kx0 * inC, (kx1 - kx0) * inC);
                     }
                 }
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Clear(float* p, int count)
-        {
-            if (count <= 16)
-            {
-                for (int i = 0; i < count; i++) p[i] = 0f;
-            }
-            else
-            {
-                Unsafe.InitBlockUnaligned(p, 0, (uint)count * sizeof(float));
             }
         }
     }

@@ -35,6 +35,8 @@ namespace ModelGen.Kernels
             Window.CheckSize((long)outHeight * outWidth * outChannels, nameof(OutputLength));
             Window.CheckSize(patch * outChannels, "kernel length");
             Window.CheckSize((long)outHeight * outWidth * patch, nameof(ColumnsLength));
+            Window.CheckSize(((long)(outHeight - 1) * strideH + kernelHeight) * ((long)(outWidth - 1) * strideW + kernelWidth) * inChannels
+                             + patch + (long)outHeight * outWidth, nameof(ColumnsLength));
 
             InHeight = inHeight;
             InWidth = inWidth;
@@ -92,11 +94,24 @@ namespace ModelGen.Kernels
         /// <summary>Floats in one output sample: <c>OutHeight * OutWidth * OutChannels</c>.</summary>
         public int OutputLength => OutHeight * OutWidth * OutChannels;
 
-        /// <summary>Floats in one im2col row (one receptive field): <c>KernelHeight * KernelWidth * InChannels</c>.</summary>
+        /// <summary>Floats in one receptive field: <c>KernelHeight * KernelWidth * InChannels</c>.</summary>
         public int PatchLength => KernelHeight * KernelWidth * InChannels;
 
-        /// <summary>Floats of im2col scratch for one sample: <c>OutHeight * OutWidth * PatchLength</c>.</summary>
-        public int ColumnsLength => OutHeight * OutWidth * PatchLength;
+        /// <summary>
+        /// Floats of scratch the convolution needs for one sample: the larger of the input gradient's columns
+        /// (<c>OutHeight * OutWidth * PatchLength</c>) and what the forward product reads from (a zero-padded copy of the
+        /// rows and columns the windows cover, plus one offset per kernel tap and one per output pixel).
+        /// </summary>
+        public int ColumnsLength => Math.Max(OutHeight * OutWidth * PatchLength, PaddedHeight * PaddedWidth * InChannels + PatchLength + OutHeight * OutWidth);
+
+        /// <summary>Rows the windows cover, padding included: <c>(OutHeight - 1) * StrideH + KernelHeight</c>.</summary>
+        internal int PaddedHeight => (OutHeight - 1) * StrideH + KernelHeight;
+
+        /// <summary>Columns the windows cover, padding included.</summary>
+        internal int PaddedWidth => (OutWidth - 1) * StrideW + KernelWidth;
+
+        /// <summary>Whether some window reaches outside the input (into padding), so that it must be read from a padded copy.</summary>
+        internal bool NeedsPadding => PadTop > 0 || PadLeft > 0 || PaddedHeight > InHeight || PaddedWidth > InWidth;
 
         /// <summary>Floats in the kernel: <c>PatchLength * OutChannels</c>.</summary>
         public int KernelLength => PatchLength * OutChannels;

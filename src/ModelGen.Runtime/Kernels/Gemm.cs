@@ -2,7 +2,9 @@
 // packed per 256-deep strip into L1 and streamed, bias and activation fused into the tile's store. A B, A^T B and
 // (from 6 rows up) A B^T differ only in strides; batch 1 takes a GEMV path (B rows streamed once) and A B^T with
 // fewer than 6 rows takes blocked dot products along the shared contiguous axis. Strips of B^T are packed by 8 x 8
-// register transposes. With Parallelism.ThreadCount > 1, large products split C's rows in whole tiles between threads.
+// register transposes. A can also be gathered: A(i, p) = a[rowTable[i] + columnTable[p]], which is how a convolution
+// multiplies its input's receptive fields without copying them into an im2col matrix first. With
+// Parallelism.ThreadCount > 1, large products split C's rows in whole tiles between threads.
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -113,6 +115,22 @@ namespace ModelGen.Kernels
             RunRows(ref kernel, width, n);
         }
 
+        /// <summary>
+        /// <see cref="Product"/> with a gathered A: A(i, p) = <c>a[rowTable[i] + columnTable[p]]</c> for i &lt; m, p &lt; k
+        /// (a convolution's receptive fields read in place: rows are output pixels and columns kernel taps, or the
+        /// reverse for the kernel gradient).
+        /// </summary>
+        internal static void ProductGathered(SimdWidth width, float* c, int ldc, float* a, int* rowTable, int* columnTable, float* b, int ldb,
+                                             int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
+        {
+            var kernel = new ProductKernel
+            {
+                C = c, Ldc = ldc, A = a, ARows = rowTable, AColumns = columnTable, B = b, BRowStride = ldb, BColStride = 1,
+                M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha,
+            };
+            RunRows(ref kernel, width, n);
+        }
+
         // Multiply-adds (m * k * n) from which a product is split between threads: about 2 MFLOP, some 10 us on one
         // core, well above the few microseconds that waking a sleeping worker costs.
         private const long ParallelMultiplyAdds = 1L << 20;
@@ -161,22 +179,6 @@ namespace ModelGen.Kernels
             end = part == parts - 1 ? m : (int)((long)(part + 1) * tiles / parts) * TileRows;
         }
 
-        /// <summary>
-        /// Rows [<paramref name="first"/>, <paramref name="end"/>) of <see cref="Product"/> on the calling thread, with
-        /// the ranges of <see cref="PartRows"/> bitwise equal to the same rows of the whole product.
-        /// </summary>
-        internal static void ProductRows(SimdWidth width, float* c, int ldc, float* a, int aRowStride, int aColStride, float* b, int ldb,
-                                         int first, int end, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
-        {
-            var kernel = new ProductKernel
-            {
-                C = c + (long)first * ldc, Ldc = ldc, A = a + (long)first * aRowStride, ARowStride = aRowStride, AColStride = aColStride,
-                B = b, BRowStride = ldb, BColStride = 1,
-                M = end - first, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha,
-            };
-            Simd.Chain(ref kernel, width, n);
-        }
-
         /// <summary>A product split by rows of C: the whole-problem kernel and the partition, on the caller's stack.</summary>
         private struct RowJob
         {
@@ -192,7 +194,14 @@ namespace ModelGen.Kernels
             PartRows(job.Kernel.M, job.Parts, part, out int first, out int end);
             ProductKernel rows = job.Kernel;
             rows.C += (long)first * rows.Ldc;
-            rows.A += (long)first * rows.ARowStride;
+            if (rows.ARows != null)
+            {
+                rows.ARows += first;
+            }
+            else
+            {
+                rows.A += (long)first * rows.ARowStride;
+            }
             rows.M = end - first;
             Simd.Chain(ref rows, job.Width, job.N);
         }
@@ -224,6 +233,7 @@ namespace ModelGen.Kernels
         private struct ProductKernel : IVectorKernel
         {
             public float* C, A, B, Bias;
+            public int* ARows, AColumns; // both set for a gathered A, else A is strided
             public int Ldc, ARowStride, AColStride, BRowStride, BColStride, M, K;
             public bool Accumulate;
             public Activation Activation;
@@ -231,9 +241,53 @@ namespace ModelGen.Kernels
 
             public void Run<TOps, TVec>(int start, int count)
                 where TOps : struct, IVectorOps<TVec>
-                where TVec : unmanaged =>
-                ProductCore<TOps, TVec>(C + start, Ldc, A, ARowStride, AColStride, B + (long)start * BColStride, BRowStride, BColStride,
-                                        M, K, count, Bias == null ? null : Bias + start, Accumulate, Activation, Alpha);
+                where TVec : unmanaged
+            {
+                float* c = C + start, b = B + (long)start * BColStride, bias = Bias == null ? null : Bias + start;
+                if (ARows == null)
+                {
+                    ProductCore<TOps, TVec, StridedA>(c, Ldc, A, new StridedA(ARowStride, AColStride), b, BRowStride, BColStride,
+                                                      M, K, count, bias, Accumulate, Activation, Alpha);
+                }
+                else
+                {
+                    ProductCore<TOps, TVec, GatheredA>(c, Ldc, A, new GatheredA(ARows, AColumns), b, BRowStride, BColStride,
+                                                       M, K, count, bias, Accumulate, Activation, Alpha);
+                }
+            }
+        }
+
+        /// <summary>Where A(i, p) lies relative to A's base pointer: a struct, so each core is specialized per layout.</summary>
+        private interface IOperandA
+        {
+            /// <summary>The offset of A(i, 0).</summary>
+            nint Row(int i);
+
+            /// <summary>The offsets of rows i + 1 .. i + 5 from row i, clamped to the <paramref name="rows"/> real rows from i.</summary>
+            RowOffsets Offsets(int i, int rows);
+
+            /// <summary>The offset of A(i, p) from A(i, 0).</summary>
+            nint Column(int p);
+        }
+
+        /// <summary>A(i, p) at <c>i * rowStride + p * columnStride</c>: A, or A^T with the strides swapped.</summary>
+        private readonly struct StridedA(int rowStride, int columnStride) : IOperandA
+        {
+            public nint Row(int i) => (nint)i * rowStride;
+
+            public RowOffsets Offsets(int i, int rows) => new(rowStride, rows);
+
+            public nint Column(int p) => (nint)p * columnStride;
+        }
+
+        /// <summary>A(i, p) at <c>rows[i] + columns[p]</c>: receptive fields read where they lie.</summary>
+        private readonly struct GatheredA(int* rows, int* columns) : IOperandA
+        {
+            public nint Row(int i) => rows[i];
+
+            public RowOffsets Offsets(int i, int count) => new(rows + i, count);
+
+            public nint Column(int p) => columns[p];
         }
 
         private struct DotKernel : IVectorKernel
@@ -265,27 +319,40 @@ namespace ModelGen.Kernels
                 R4 = Math.Min(4, last) * rowStride;
                 R5 = Math.Min(5, last) * rowStride;
             }
+
+            /// <summary>Rows at <c>table[r]</c>, clamped as above.</summary>
+            public RowOffsets(int* table, int rows)
+            {
+                int last = rows - 1, first = table[0];
+                R1 = table[Math.Min(1, last)] - first;
+                R2 = table[Math.Min(2, last)] - first;
+                R3 = table[Math.Min(3, last)] - first;
+                R4 = table[Math.Min(4, last)] - first;
+                R5 = table[Math.Min(5, last)] - first;
+            }
         }
 
         /// <summary>
-        /// The A B core over n columns, n a multiple of <c>TOps.Count</c>, B(p, j) at <c>b[p * brs + j * bcs]</c>.
+        /// The A B core over n columns, n a multiple of <c>TOps.Count</c>, A(i, p) where <paramref name="layout"/> says,
+        /// B(p, j) at <c>b[p * brs + j * bcs]</c>.
         /// Fewer rows than a tile with row-major B (batch 1: a GEMV) streams B once, row by row. Otherwise, per block of
         /// 256 rows of k and per strip of 2 vectors of columns, the strip of B is packed contiguously into a 32 KiB stack
         /// buffer (no L1 set conflicts when ldb is a multiple of 4 KiB, and B^T becomes row-major), then every 6-row
         /// panel of A runs over it; the last m % 6 rows go through a spare tile.
         /// </summary>
         [SkipLocalsInit]
-        private static void ProductCore<TOps, TVec>(float* c, int ldc, float* a, int ars, int acs, float* b, int brs, int bcs,
-                                                    int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
+        private static void ProductCore<TOps, TVec, TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int brs, int bcs,
+                                                             int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
+            where TLayout : struct, IOperandA
         {
             int fullRows = m - m % TileRows;
             if (fullRows == 0 && bcs == 1)
             {
                 for (int i = 0; i < m; i++)
                 {
-                    RowStream<TOps, TVec>(c + (long)i * ldc, a + (long)i * ars, acs, b, brs, k, n, accumulate, bias, activation, alpha);
+                    RowStream<TOps, TVec, TLayout>(c + (long)i * ldc, a + layout.Row(i), layout, b, brs, k, n, accumulate, bias, activation, alpha);
                 }
                 return;
             }
@@ -293,8 +360,7 @@ namespace ModelGen.Kernels
             int w = TOps.Count;
             float* packed = stackalloc float[BlockK * 2 * MaxVector];
             float* spare = stackalloc float[TileRows * 2 * MaxVector];
-            var fullOffsets = new RowOffsets(ars, TileRows);
-            var spareOffsets = new RowOffsets(ars, Math.Max(1, m - fullRows));
+            var spareOffsets = fullRows < m ? layout.Offsets(fullRows, m - fullRows) : default;
             for (int p0 = 0; p0 < k; p0 += BlockK)
             {
                 int kc = Math.Min(BlockK, k - p0);
@@ -303,7 +369,6 @@ namespace ModelGen.Kernels
                 Activation blockActivation = p0 + kc == k ? activation : Activation.Linear;
                 Activation fused = IsRectifier(blockActivation) ? blockActivation : Activation.Linear;
                 Activation afterwards = fused == Activation.Linear ? blockActivation : Activation.Linear;
-                float* blockA = a + (long)p0 * acs;
                 for (int j = 0; j < n; j += 2 * w)
                 {
                     int strip = Math.Min(2 * w, n - j);
@@ -312,7 +377,8 @@ namespace ModelGen.Kernels
                     for (int i = 0; i < fullRows; i += TileRows)
                     {
                         float* tile = c + (long)i * ldc + j;
-                        Tile<TOps, TVec>(strip, tile, ldc, blockA + (long)i * ars, fullOffsets, acs, packed, kc, load, stripBias, fused, alpha);
+                        Tile<TOps, TVec, TLayout>(strip, tile, ldc, a + layout.Row(i), layout.Offsets(i, TileRows), layout, p0, packed, kc, load,
+                                                  stripBias, fused, alpha);
                         if (afterwards != Activation.Linear)
                         {
                             for (int r = 0; r < TileRows; r++)
@@ -330,7 +396,8 @@ namespace ModelGen.Kernels
                         {
                             for (int r = 0; r < TileRows; r++) Copy<TOps, TVec>(spare + r * strip, tile + (long)Math.Min(r, rows - 1) * ldc, strip);
                         }
-                        Tile<TOps, TVec>(strip, spare, strip, blockA + (long)fullRows * ars, spareOffsets, acs, packed, kc, load, stripBias, fused, alpha);
+                        Tile<TOps, TVec, TLayout>(strip, spare, strip, a + layout.Row(fullRows), spareOffsets, layout, p0, packed, kc, load,
+                                                  stripBias, fused, alpha);
                         for (int r = 0; r < rows; r++)
                         {
                             VectorMath.ActivateRange<TOps, TVec>(tile + (long)r * ldc, spare + r * strip, strip, afterwards, alpha);
@@ -344,18 +411,19 @@ namespace ModelGen.Kernels
         private const int MaxVector = 16;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Tile<TOps, TVec>(int strip, float* c, int ldc, float* a, RowOffsets rows, int acs, float* packed, int kc, bool load, float* bias,
-                                             Activation fused, float alpha)
+        private static void Tile<TOps, TVec, TLayout>(int strip, float* c, int ldc, float* a, RowOffsets rows, TLayout layout, int p0, float* packed, int kc,
+                                                      bool load, float* bias, Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
+            where TLayout : struct, IOperandA
         {
             if (strip == 2 * TOps.Count)
             {
-                Tile6x2<TOps, TVec>(c, ldc, a, rows, acs, packed, strip, kc, load, bias, fused, alpha);
+                Tile6x2<TOps, TVec, TLayout>(c, ldc, a, rows, layout, p0, packed, strip, kc, load, bias, fused, alpha);
             }
             else
             {
-                Tile6x1<TOps, TVec>(c, ldc, a, rows, acs, packed, strip, kc, load, bias, fused, alpha);
+                Tile6x1<TOps, TVec, TLayout>(c, ldc, a, rows, layout, p0, packed, strip, kc, load, bias, fused, alpha);
             }
         }
 
@@ -442,12 +510,16 @@ namespace ModelGen.Kernels
             for (int i = 0; i < count; i += TOps.Count) TOps.Store(destination + i, TOps.Load(source + i));
         }
 
-        /// <summary>C[0..6, 0..2w) = init + A[0..6, 0..kc) B[0..kc, 0..2w), twelve accumulators in registers.</summary>
+        /// <summary>
+        /// C[0..6, 0..2w) = init + A[0..6, p0..p0 + kc) B[0..kc, 0..2w), twelve accumulators in registers; row r of A
+        /// starts at <c>a + rows.Rr</c> and its column p lies <c>layout.Column(p)</c> further.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile6x2<TOps, TVec>(float* c, int ldc, float* a, RowOffsets rows, int acs, float* b, int ldb, int kc, bool load, float* bias,
-                                                Activation fused, float alpha)
+        private static void Tile6x2<TOps, TVec, TLayout>(float* c, int ldc, float* a, RowOffsets rows, TLayout layout, int p0, float* b, int ldb, int kc,
+                                                         bool load, float* bias, Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
+            where TLayout : struct, IOperandA
         {
             int w = TOps.Count;
             float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
@@ -470,23 +542,23 @@ namespace ModelGen.Kernels
             }
 
             int r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, r4 = rows.R4, r5 = rows.R5;
-            for (int p = 0; p < kc; p++)
+            for (int p = p0, end = p0 + kc; p < end; p++)
             {
+                float* ap = a + layout.Column(p);
                 TVec b0 = TOps.Load(b);
                 TVec b1 = TOps.Load(b + w);
-                TVec av = TOps.Broadcast(a[0]);
+                TVec av = TOps.Broadcast(ap[0]);
                 s00 = TOps.MultiplyAdd(av, b0, s00); s01 = TOps.MultiplyAdd(av, b1, s01);
-                av = TOps.Broadcast(a[r1]);
+                av = TOps.Broadcast(ap[r1]);
                 s10 = TOps.MultiplyAdd(av, b0, s10); s11 = TOps.MultiplyAdd(av, b1, s11);
-                av = TOps.Broadcast(a[r2]);
+                av = TOps.Broadcast(ap[r2]);
                 s20 = TOps.MultiplyAdd(av, b0, s20); s21 = TOps.MultiplyAdd(av, b1, s21);
-                av = TOps.Broadcast(a[r3]);
+                av = TOps.Broadcast(ap[r3]);
                 s30 = TOps.MultiplyAdd(av, b0, s30); s31 = TOps.MultiplyAdd(av, b1, s31);
-                av = TOps.Broadcast(a[r4]);
+                av = TOps.Broadcast(ap[r4]);
                 s40 = TOps.MultiplyAdd(av, b0, s40); s41 = TOps.MultiplyAdd(av, b1, s41);
-                av = TOps.Broadcast(a[r5]);
+                av = TOps.Broadcast(ap[r5]);
                 s50 = TOps.MultiplyAdd(av, b0, s50); s51 = TOps.MultiplyAdd(av, b1, s51);
-                a += acs;
                 b += ldb;
             }
 
@@ -510,12 +582,13 @@ namespace ModelGen.Kernels
             TOps.Store(c5, s50); TOps.Store(c5 + w, s51);
         }
 
-        /// <summary>C[0..6, 0..w) = init + A[0..6, 0..kc) B[0..kc, 0..w): the last vector of a panel.</summary>
+        /// <summary>C[0..6, 0..w) = init + A[0..6, p0..p0 + kc) B[0..kc, 0..w): the last vector of a panel.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile6x1<TOps, TVec>(float* c, int ldc, float* a, RowOffsets rows, int acs, float* b, int ldb, int kc, bool load, float* bias,
-                                                Activation fused, float alpha)
+        private static void Tile6x1<TOps, TVec, TLayout>(float* c, int ldc, float* a, RowOffsets rows, TLayout layout, int p0, float* b, int ldb, int kc,
+                                                         bool load, float* bias, Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
+            where TLayout : struct, IOperandA
         {
             float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
             TVec s0, s1, s2, s3, s4, s5;
@@ -531,16 +604,16 @@ namespace ModelGen.Kernels
             }
 
             int r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, r4 = rows.R4, r5 = rows.R5;
-            for (int p = 0; p < kc; p++)
+            for (int p = p0, end = p0 + kc; p < end; p++)
             {
+                float* ap = a + layout.Column(p);
                 TVec b0 = TOps.Load(b);
-                s0 = TOps.MultiplyAdd(TOps.Broadcast(a[0]), b0, s0);
-                s1 = TOps.MultiplyAdd(TOps.Broadcast(a[r1]), b0, s1);
-                s2 = TOps.MultiplyAdd(TOps.Broadcast(a[r2]), b0, s2);
-                s3 = TOps.MultiplyAdd(TOps.Broadcast(a[r3]), b0, s3);
-                s4 = TOps.MultiplyAdd(TOps.Broadcast(a[r4]), b0, s4);
-                s5 = TOps.MultiplyAdd(TOps.Broadcast(a[r5]), b0, s5);
-                a += acs;
+                s0 = TOps.MultiplyAdd(TOps.Broadcast(ap[0]), b0, s0);
+                s1 = TOps.MultiplyAdd(TOps.Broadcast(ap[r1]), b0, s1);
+                s2 = TOps.MultiplyAdd(TOps.Broadcast(ap[r2]), b0, s2);
+                s3 = TOps.MultiplyAdd(TOps.Broadcast(ap[r3]), b0, s3);
+                s4 = TOps.MultiplyAdd(TOps.Broadcast(ap[r4]), b0, s4);
+                s5 = TOps.MultiplyAdd(TOps.Broadcast(ap[r5]), b0, s5);
                 b += ldb;
             }
 
@@ -561,10 +634,11 @@ namespace ModelGen.Kernels
         /// each B row is read once, contiguously.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void RowStream<TOps, TVec>(float* c, float* a, int acs, float* b, int ldb, int kc, int nc,
-                                                  bool load, float* bias, Activation activation, float alpha)
+        private static void RowStream<TOps, TVec, TLayout>(float* c, float* a, TLayout layout, float* b, int ldb, int kc, int nc,
+                                                           bool load, float* bias, Activation activation, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
+            where TLayout : struct, IOperandA
         {
             int w = TOps.Count;
             if (!load)
@@ -578,10 +652,10 @@ namespace ModelGen.Kernels
             int p = 0;
             for (; p + 4 <= kc; p += 4)
             {
-                TVec a0 = TOps.Broadcast(a[0]);
-                TVec a1 = TOps.Broadcast(a[acs]);
-                TVec a2 = TOps.Broadcast(a[2 * acs]);
-                TVec a3 = TOps.Broadcast(a[3 * acs]);
+                TVec a0 = TOps.Broadcast(a[layout.Column(p)]);
+                TVec a1 = TOps.Broadcast(a[layout.Column(p + 1)]);
+                TVec a2 = TOps.Broadcast(a[layout.Column(p + 2)]);
+                TVec a3 = TOps.Broadcast(a[layout.Column(p + 3)]);
                 float* b0 = b, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
                 for (int j = 0; j < nc; j += w)
                 {
@@ -592,17 +666,15 @@ namespace ModelGen.Kernels
                     s = TOps.MultiplyAdd(a3, TOps.Load(b3 + j), s);
                     TOps.Store(c + j, s);
                 }
-                a += 4 * acs;
                 b += 4 * (long)ldb;
             }
             for (; p < kc; p++)
             {
-                TVec a0 = TOps.Broadcast(a[0]);
+                TVec a0 = TOps.Broadcast(a[layout.Column(p)]);
                 for (int j = 0; j < nc; j += w)
                 {
                     TOps.Store(c + j, TOps.MultiplyAdd(a0, TOps.Load(b + j), TOps.Load(c + j)));
                 }
-                a += acs;
                 b += ldb;
             }
 

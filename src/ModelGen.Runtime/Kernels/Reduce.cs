@@ -19,30 +19,92 @@ namespace ModelGen.Kernels
                 where TOps : struct, IVectorOps<TVec>
                 where TVec : unmanaged
             {
-                int w = TOps.Count;
+                // One pass over the rows per block of up to four vectors of columns (a bias gradient of 32 or 64 channels
+                // in one pass, not one per vector), eight partial sums in flight: they break the add latency chain and
+                // keep rounding errors from growing with the rows.
+                int w = TOps.Count, end = start + count, j = start;
+                for (; j + 4 * w <= end; j += 4 * w) Sum4<TOps, TVec>(j);
+                for (; j + 2 * w <= end; j += 2 * w) Sum2<TOps, TVec>(j);
+                for (; j < end; j += w) Sum1<TOps, TVec>(j);
+            }
+
+            private readonly void Sum4<TOps, TVec>(int j)
+                where TOps : struct, IVectorOps<TVec>
+                where TVec : unmanaged
+            {
+                int w = TOps.Count, rows = Rows;
                 long stride = Cols;
-                for (int j = start; j < start + count; j += w)
+                TVec a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
+                TVec b0 = TOps.Zero, b1 = TOps.Zero, b2 = TOps.Zero, b3 = TOps.Zero;
+                float* p = Matrix + j;
+                int r = 0;
+                for (; r + 2 <= rows; r += 2, p += 2 * stride)
                 {
-                    // Four partial sums break the add latency chain and keep rounding errors from growing with rows.
-                    TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
-                    float* p = Matrix + j;
-                    int r = 0;
-                    for (; r + 4 <= Rows; r += 4)
-                    {
-                        s0 = TOps.Add(s0, TOps.Load(p));
-                        s1 = TOps.Add(s1, TOps.Load(p + stride));
-                        s2 = TOps.Add(s2, TOps.Load(p + 2 * stride));
-                        s3 = TOps.Add(s3, TOps.Load(p + 3 * stride));
-                        p += 4 * stride;
-                    }
-                    for (; r < Rows; r++)
-                    {
-                        s0 = TOps.Add(s0, TOps.Load(p));
-                        p += stride;
-                    }
-                    TVec total = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
-                    TOps.Store(Sums + j, TOps.Add(TOps.Load(Sums + j), total));
+                    a0 = TOps.Add(a0, TOps.Load(p)); a1 = TOps.Add(a1, TOps.Load(p + w));
+                    a2 = TOps.Add(a2, TOps.Load(p + 2 * w)); a3 = TOps.Add(a3, TOps.Load(p + 3 * w));
+                    float* q = p + stride;
+                    b0 = TOps.Add(b0, TOps.Load(q)); b1 = TOps.Add(b1, TOps.Load(q + w));
+                    b2 = TOps.Add(b2, TOps.Load(q + 2 * w)); b3 = TOps.Add(b3, TOps.Load(q + 3 * w));
                 }
+                if (r < rows)
+                {
+                    a0 = TOps.Add(a0, TOps.Load(p)); a1 = TOps.Add(a1, TOps.Load(p + w));
+                    a2 = TOps.Add(a2, TOps.Load(p + 2 * w)); a3 = TOps.Add(a3, TOps.Load(p + 3 * w));
+                }
+                float* sums = Sums + j;
+                TOps.Store(sums, TOps.Add(TOps.Load(sums), TOps.Add(a0, b0)));
+                TOps.Store(sums + w, TOps.Add(TOps.Load(sums + w), TOps.Add(a1, b1)));
+                TOps.Store(sums + 2 * w, TOps.Add(TOps.Load(sums + 2 * w), TOps.Add(a2, b2)));
+                TOps.Store(sums + 3 * w, TOps.Add(TOps.Load(sums + 3 * w), TOps.Add(a3, b3)));
+            }
+
+            private readonly void Sum2<TOps, TVec>(int j)
+                where TOps : struct, IVectorOps<TVec>
+                where TVec : unmanaged
+            {
+                int w = TOps.Count, rows = Rows;
+                long stride = Cols;
+                TVec a0 = TOps.Zero, a1 = TOps.Zero, b0 = TOps.Zero, b1 = TOps.Zero;
+                TVec c0 = TOps.Zero, c1 = TOps.Zero, d0 = TOps.Zero, d1 = TOps.Zero;
+                float* p = Matrix + j;
+                int r = 0;
+                for (; r + 4 <= rows; r += 4, p += 4 * stride)
+                {
+                    a0 = TOps.Add(a0, TOps.Load(p)); a1 = TOps.Add(a1, TOps.Load(p + w));
+                    b0 = TOps.Add(b0, TOps.Load(p + stride)); b1 = TOps.Add(b1, TOps.Load(p + stride + w));
+                    c0 = TOps.Add(c0, TOps.Load(p + 2 * stride)); c1 = TOps.Add(c1, TOps.Load(p + 2 * stride + w));
+                    d0 = TOps.Add(d0, TOps.Load(p + 3 * stride)); d1 = TOps.Add(d1, TOps.Load(p + 3 * stride + w));
+                }
+                for (; r < rows; r++, p += stride)
+                {
+                    a0 = TOps.Add(a0, TOps.Load(p)); a1 = TOps.Add(a1, TOps.Load(p + w));
+                }
+                float* sums = Sums + j;
+                TOps.Store(sums, TOps.Add(TOps.Load(sums), TOps.Add(TOps.Add(a0, b0), TOps.Add(c0, d0))));
+                TOps.Store(sums + w, TOps.Add(TOps.Load(sums + w), TOps.Add(TOps.Add(a1, b1), TOps.Add(c1, d1))));
+            }
+
+            private readonly void Sum1<TOps, TVec>(int j)
+                where TOps : struct, IVectorOps<TVec>
+                where TVec : unmanaged
+            {
+                int rows = Rows;
+                long stride = Cols;
+                TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+                float* p = Matrix + j;
+                int r = 0;
+                for (; r + 4 <= rows; r += 4, p += 4 * stride)
+                {
+                    s0 = TOps.Add(s0, TOps.Load(p));
+                    s1 = TOps.Add(s1, TOps.Load(p + stride));
+                    s2 = TOps.Add(s2, TOps.Load(p + 2 * stride));
+                    s3 = TOps.Add(s3, TOps.Load(p + 3 * stride));
+                }
+                for (; r < rows; r++, p += stride)
+                {
+                    s0 = TOps.Add(s0, TOps.Load(p));
+                }
+                TOps.Store(Sums + j, TOps.Add(TOps.Load(Sums + j), TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3))));
             }
         }
     }

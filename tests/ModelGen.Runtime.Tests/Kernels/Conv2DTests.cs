@@ -20,6 +20,10 @@ namespace ModelGen.Runtime.Tests.Kernels
             Conv(4, 4, 17, 33, 1, 1, 1, 1, Padding.Valid),  // pointwise: no im2col
             Conv(3, 1, 2, 3, 3, 1, 1, 1, Padding.Same),
             Conv(1, 1, 1, 1, 1, 1, 1, 1, Padding.Same),
+            Conv(8, 8, 3, 5, 3, 3, 2, 2, Padding.Valid),    // windows stop before the last row and column: read in place
+            Conv(9, 9, 3, 16, 3, 3, 1, 1, Padding.Valid),   // windows cover the input exactly: read in place
+            Conv(6, 7, 4, 7, 1, 1, 2, 2, Padding.Valid),    // 1x1 stride 2: the offset tables outgrow dx's columns
+            Conv(14, 14, 1, 32, 5, 5, 1, 1, Padding.Same),  // the tutorial's conv1, smaller: many row tiles
         };
 
         [Theory]

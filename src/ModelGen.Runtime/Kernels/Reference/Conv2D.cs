@@ -1,4 +1,4 @@
-// Reference twin of Kernels.Conv2D: the seven nested loops of the definition, no im2col (columns is unused).
+// Reference twin of Kernels.Conv2D: the seven nested loops of the definition, no scratch (columns is unused).
 using System;
 
 namespace ModelGen.Kernels.Reference
