@@ -84,12 +84,19 @@ namespace ModelGen.Kernels
             Check.Length(kernel.Length, g.KernelLength, nameof(kernel));
 
             int rows = g.OutHeight * g.OutWidth, patch = g.PatchLength, outC = g.OutChannels;
-            bool pointwise = IsPointwise(g);
+            bool pointwise = IsPointwise(g), transposed = !dx.IsEmpty && !pointwise && TransposedFits(g);
             fixed (float* pdx = dx, pdk = dKernel, pdb = dBias, pcols = columns, pdy = dy, px = x, pk = kernel)
             {
                 if (!dBias.IsEmpty)
                 {
                     Reduce.AddColumnSums(width, pdb, pdy, batch * rows, outC);
+                }
+                // The transposed convolution's operands live after the forward layout of a sample: the kernel with
+                // each tap's [inC x outC] block transposed (once per call), then dy's padded sample and its tables.
+                float* flipped = pcols + PreparedLength(g), gradientScratch = flipped + g.KernelLength;
+                if (transposed)
+                {
+                    TransposeTaps(flipped, pk, g);
                 }
                 for (int s = 0; s < batch; s++)
                 {
@@ -111,7 +118,15 @@ namespace ModelGen.Kernels
                         continue;
                     }
                     float* dxs = pdx + (long)s * g.InputLength;
-                    if (pointwise)
+                    if (transposed)
+                    {
+                        // dx_s[inH*inW x inC] = A flipped[kh*kw*outC x inC], A(input pixel, (ky, kx, oc)) =
+                        // dy_s[iy + padTop - ky, ix + padLeft - kx, oc] read from a zero-padded copy of dy_s.
+                        float* a = PrepareGradient(gradientScratch, dys, g, out int* pixels, out int* taps);
+                        Gemm.ProductGathered(width, dxs, g.InChannels, a, pixels, taps, flipped, g.InChannels, g.InHeight * g.InWidth,
+                                             g.KernelHeight * g.KernelWidth * outC, g.InChannels, null, false, Activation.Linear, 0f);
+                    }
+                    else if (pointwise)
                     {
                         // dx_s[rows x inC] = dy_s kernel^T directly.
                         Gemm.ProductTransposedB(width, dxs, patch, dys, outC, pk, outC, rows, outC, patch, false);
@@ -188,6 +203,82 @@ namespace ModelGen.Kernels
                 for (int ox = 0; ox < g.OutWidth; ox++) pixels[r++] = oy * rowStep + ox * columnStep;
             }
             return fields;
+        }
+
+        /// <summary>Floats <see cref="Prepare"/> writes: the padded copy (if any) and both offset tables.</summary>
+        private static int PreparedLength(in Conv2DGeometry g) =>
+            (g.NeedsPadding ? g.PaddedHeight * g.PaddedWidth * g.InChannels : 0) + g.PatchLength + g.OutHeight * g.OutWidth;
+
+        /// <summary>
+        /// Whether the input gradient is computed as a transposed convolution (an implicit product vectorized over input
+        /// channels) rather than by col2im: stride 1, at least 8 input channels, and scratch for its operands after a
+        /// prepared sample (the transposed kernel, dy's padded sample, its tables) within <see cref="Conv2DGeometry.ColumnsLength"/>.
+        /// </summary>
+        internal static bool TransposedFits(in Conv2DGeometry g)
+        {
+            if (g.StrideH != 1 || g.StrideW != 1 || g.InChannels < 8)
+            {
+                return false;
+            }
+            long needed = (long)PreparedLength(g) + g.KernelLength + GradientHeight(g) * (long)GradientWidth(g) * g.OutChannels
+                          + (long)g.InHeight * g.InWidth + (long)g.KernelHeight * g.KernelWidth * g.OutChannels;
+            return needed <= g.ColumnsLength;
+        }
+
+        // dy padded so that every input pixel's kh x kw window of output positions lies inside it (stride 1).
+        private static int GradientHeight(in Conv2DGeometry g) => g.InHeight + g.KernelHeight - 1;
+
+        private static int GradientWidth(in Conv2DGeometry g) => g.InWidth + g.KernelWidth - 1;
+
+        /// <summary>flipped[((ky * kw + kx) * outC + oc) * inC + c] = kernel[((ky * kw + kx) * inC + c) * outC + oc].</summary>
+        private static void TransposeTaps(float* flipped, float* kernel, in Conv2DGeometry g)
+        {
+            int inC = g.InChannels, outC = g.OutChannels, block = inC * outC;
+            for (int t = 0, taps = g.KernelHeight * g.KernelWidth; t < taps; t++)
+            {
+                float* source = kernel + (long)t * block, target = flipped + (long)t * block;
+                for (int c = 0; c < inC; c++)
+                {
+                    for (int oc = 0; oc < outC; oc++) target[oc * inC + c] = source[c * outC + oc];
+                }
+            }
+        }
+
+        /// <summary>
+        /// Lays dy's sample <paramref name="dy"/> out for the transposed convolution (stride 1): a zero-padded copy with
+        /// <c>kh - 1 - PadTop</c> rows above and <c>kw - 1 - PadLeft</c> columns left, then
+        /// <paramref name="taps"/>[(ky * kw + kx) * outC + oc] (the flipped tap) and <paramref name="pixels"/>[iy * inW + ix],
+        /// so that <c>result[pixels[i] + taps[t]]</c> is dy[iy + PadTop - ky, ix + PadLeft - kx, oc], or 0 outside dy.
+        /// </summary>
+        private static float* PrepareGradient(float* scratch, float* dy, in Conv2DGeometry g, out int* pixels, out int* taps)
+        {
+            int outC = g.OutChannels, height = GradientHeight(g), width = GradientWidth(g), rowLength = width * outC;
+            int top = g.KernelHeight - 1 - g.PadTop, left = g.KernelWidth - 1 - g.PadLeft, padded = height * rowLength;
+            new Span<float>(scratch, padded).Clear();
+            long copy = (long)g.OutWidth * outC * sizeof(float);
+            for (int oy = 0; oy < g.OutHeight; oy++)
+            {
+                Buffer.MemoryCopy(dy + (long)oy * g.OutWidth * outC, scratch + (long)(oy + top) * rowLength + left * outC, copy, copy);
+            }
+
+            taps = (int*)(scratch + padded);
+            int t = 0;
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+            {
+                for (int kx = 0; kx < g.KernelWidth; kx++)
+                {
+                    int corner = (g.KernelHeight - 1 - ky) * rowLength + (g.KernelWidth - 1 - kx) * outC;
+                    for (int oc = 0; oc < outC; oc++) taps[t++] = corner + oc;
+                }
+            }
+
+            pixels = taps + t;
+            int r = 0;
+            for (int iy = 0; iy < g.InHeight; iy++)
+            {
+                for (int ix = 0; ix < g.InWidth; ix++) pixels[r++] = iy * rowLength + ix * outC;
+            }
+            return scratch;
         }
 
         /// <summary>

@@ -24,7 +24,22 @@ namespace ModelGen.Runtime.Tests.Kernels
             Conv(9, 9, 3, 16, 3, 3, 1, 1, Padding.Valid),   // windows cover the input exactly: read in place
             Conv(6, 7, 4, 7, 1, 1, 2, 2, Padding.Valid),    // 1x1 stride 2: the offset tables outgrow dx's columns
             Conv(14, 14, 1, 32, 5, 5, 1, 1, Padding.Same),  // the tutorial's conv1, smaller: many row tiles
+            Conv(6, 5, 8, 7, 3, 3, 1, 1, Padding.Same),     // dx as a transposed convolution (TransposedGeometries)
+            Conv(7, 6, 9, 4, 3, 2, 1, 1, Padding.Valid),
+            Conv(5, 5, 16, 3, 5, 5, 1, 1, Padding.Same),
         };
+
+        [Fact]
+        public void StrideOneWithEightOrMoreChannels_TakesTheTransposedInputGradient()
+        {
+            // The reference comparisons below cover both input-gradient paths only if these geometries take the transposed one.
+            Assert.True(Conv2D.TransposedFits(Conv(6, 5, 8, 7, 3, 3, 1, 1, Padding.Same)));
+            Assert.True(Conv2D.TransposedFits(Conv(7, 6, 9, 4, 3, 2, 1, 1, Padding.Valid)));
+            Assert.True(Conv2D.TransposedFits(Conv(5, 5, 16, 3, 5, 5, 1, 1, Padding.Same)));
+            Assert.True(Conv2D.TransposedFits(Conv(14, 14, 32, 64, 5, 5, 1, 1, Padding.Same))); // the tutorial's conv2
+            Assert.False(Conv2D.TransposedFits(Conv(14, 14, 1, 32, 5, 5, 1, 1, Padding.Same))); // one channel: col2im
+            Assert.False(Conv2D.TransposedFits(Conv(8, 8, 5, 65, 5, 5, 2, 2, Padding.Same)));   // stride 2: col2im
+        }
 
         [Theory]
         [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
