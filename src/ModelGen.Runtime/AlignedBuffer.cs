@@ -5,7 +5,8 @@ namespace ModelGen
 {
     /// <summary>
     /// A zeroed, pinned array of floats whose <see cref="Span"/> starts on a 64-byte boundary. Generated models keep their
-    /// arenas in these, so that every tensor (at offsets that are multiples of 16 floats) is aligned.
+    /// arenas in these, so that every tensor (at offsets that are multiples of 16 floats) is aligned. The first buffer of
+    /// a process starts <see cref="Kernels.Warmup"/>.
     /// </summary>
     public sealed class AlignedBuffer
     {
@@ -17,6 +18,8 @@ namespace ModelGen
         public unsafe AlignedBuffer(int length)
         {
             if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, "The length cannot be negative.");
+            // A model's first arena: compile the kernels in the background while the model initializes its parameters.
+            Kernels.Warmup.Start();
             array = GC.AllocateArray<float>(length + AlignmentFloats, pinned: true);
             fixed (float* p = array)
             {
