@@ -29,7 +29,7 @@ public class KernelBenchmarks
     private static readonly Conv2DGeometry Conv2 = new(14, 14, 32, 14, 14, 64, 5, 5, 1, 1, 2, 2);
 
     private float[] fcX = null!, fcW = null!, fcY = null!, fcDy = null!, fcDx = null!, fcDw = null!;
-    private float[] x1 = null!, k1 = null!, b1 = null!, y1 = null!, x2 = null!, k2 = null!, b2 = null!, y2 = null!, dx2 = null!, dk2 = null!, db2 = null!;
+    private float[] x1 = null!, k1 = null!, b1 = null!, y1 = null!, dk1 = null!, db1 = null!, x2 = null!, k2 = null!, b2 = null!, y2 = null!, dx2 = null!, dk2 = null!, db2 = null!;
     private float[] columns = null!;
 
     /// <summary>Fills every operand with deterministic data.</summary>
@@ -39,6 +39,7 @@ public class KernelBenchmarks
         fcX = Data.Uniform(Fm * Fk, 1); fcW = Data.Uniform(Fk * Fn, 2); fcY = new float[Fm * Fn];
         fcDy = Data.Uniform(Fm * Fn, 3); fcDx = new float[Fm * Fk]; fcDw = new float[Fk * Fn];
         x1 = Data.Uniform(ConvBatch * 28 * 28, 4); k1 = Data.Uniform(25 * 32, 5); b1 = Data.Uniform(32, 6); y1 = new float[ConvBatch * 28 * 28 * 32];
+        dk1 = new float[k1.Length]; db1 = new float[32];
         x2 = Data.Uniform(ConvBatch * 14 * 14 * 32, 7); k2 = Data.Uniform(800 * 64, 8); b2 = Data.Uniform(64, 9); y2 = new float[ConvBatch * 14 * 14 * 64];
         dx2 = new float[x2.Length]; dk2 = new float[k2.Length]; db2 = new float[64];
         columns = new float[Math.Max(Conv1.ColumnsLength, Conv2.ColumnsLength)];
@@ -84,6 +85,10 @@ public class KernelBenchmarks
     /// <summary>conv1 forward (5x5, 1 -> 32 channels, 28x28 SAME, ReLU) on 64 samples.</summary>
     [Benchmark, Flops(Conv1Flops)]
     public void Conv1Forward() => Conv2D.Forward(y1, columns, x1, k1, b1, ConvBatch, Conv1, Activation.Relu, 0f);
+
+    /// <summary>conv1 backward as a first layer: dKernel and dBias only (no dx), on 64 samples.</summary>
+    [Benchmark, Flops(Conv1Flops)]
+    public void Conv1Backward() => Conv2D.Backward(Span<float>.Empty, dk1, db1, columns, y1, x1, k1, ConvBatch, Conv1);
 
     /// <summary>conv2 forward (5x5, 32 -> 64 channels, 14x14 SAME, ReLU) on 64 samples.</summary>
     [Benchmark, Flops(Conv2Flops)]

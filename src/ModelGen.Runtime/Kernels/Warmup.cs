@@ -56,7 +56,7 @@ namespace ModelGen.Kernels
         internal static bool Completed { get; private set; }
 
         /// <summary>
-        /// The kernels in the order a forward pass first meets them: a convolution with 32 output channels (im2col, the
+        /// The kernels in the order a forward pass first meets them: a convolution with 32 output channels (the gathered product, the
         /// widest 6-row tiles with a leftover-row tile, fused Relu), max pooling, then dense layers at batch 1 (the GEMV
         /// path) with 16 units (widest vector), 9 units (the 8-wide and scalar tails a 10-class output takes) and 4
         /// units (the 4-wide tail), and last a dense layer at batch 6 with 29 units (tiles of every width, as batched
