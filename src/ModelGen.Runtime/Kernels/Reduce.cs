@@ -1,13 +1,19 @@
 // Column sums of a row-major matrix (bias gradients), vectorized across columns with four rows in flight.
+using System;
+
 namespace ModelGen.Kernels
 {
     internal static unsafe class Reduce
     {
-        /// <summary><c>sums[j] += sum_r matrix[r * cols + j]</c> for a [rows x cols] matrix.</summary>
+        /// <summary>
+        /// <c>sums[j] += sum_r matrix[r * cols + j]</c> for a [rows x cols] matrix. A large matrix is split between
+        /// threads by columns (16-column boundaries), each column summed by one thread in the single-thread order.
+        /// </summary>
         internal static void AddColumnSums(SimdWidth width, float* sums, float* matrix, int rows, int cols)
         {
             var kernel = new ColumnSumKernel { Sums = sums, Matrix = matrix, Rows = rows, Cols = cols };
-            Simd.Chain(ref kernel, width, cols);
+            int parts = Math.Min(ParallelChain.Parts((long)rows * cols, ParallelChain.ElementsPerPart), cols / ParallelChain.ColumnAlignment);
+            ParallelChain.RunParts(ref kernel, width, cols, ParallelChain.ColumnAlignment, parts);
         }
 
         private struct ColumnSumKernel : IVectorKernel
