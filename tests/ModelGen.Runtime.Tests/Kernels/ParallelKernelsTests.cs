@@ -1,5 +1,5 @@
 // The non-GEMM work of a training step on the worker pool (optimizer updates and clipping, pooling, activations,
-// dropout, bias column sums): bitwise the single-thread result for 2 and 3 threads on sizes above the split
+// dropout, bias column sums, the gradients' finiteness check): bitwise the single-thread result for 2 and 3 threads on sizes above the split
 // threshold, a worker really used, nothing allocated per call, small work kept on the calling thread.
 using System;
 using System.Collections.Generic;
@@ -161,6 +161,25 @@ namespace ModelGen.Runtime.Tests.Kernels
             AssertSameForThreads(threads, Run, "parameters", "clipped gradients", "slot 0", "slot 1");
         }
 
+        [Theory]
+        [InlineData(2, -1, -1)]                   // all finite
+        [InlineData(2, Length - 1, -1)]           // only the last element, in the last part's scalar tail
+        [InlineData(3, 40000, 70000)]             // one in part 1 and a later one in part 2: the first wins
+        [InlineData(3, 70000, 40000)]
+        [InlineData(2, 5, Length - 2)]            // one in part 0, found while part 1 searches too
+        public void FirstNonFinite_FindsTheSameFirstIndexAsOneThread(int threads, int nan, int infinity)
+        {
+            float[] values = Random(Length, 27);
+            if (nan >= 0) values[nan] = float.NaN;
+            if (infinity >= 0) values[infinity] = float.NegativeInfinity;
+            int expected = nan < 0 ? infinity : infinity < 0 ? nan : Math.Min(nan, infinity);
+            Assert.Equal(expected, NumericalGuard.FirstNonFinite(values)); // one thread
+            Parallelism.ThreadCount = threads;
+            long shared = Parallelism.JobsShared;
+            Assert.Equal(expected, NumericalGuard.FirstNonFinite(values));
+            Assert.True(Parallelism.JobsShared > shared, "the search was not handed to a worker");
+        }
+
         [Fact]
         public void SplitOptimizerStep_LeavesTheGapsBetweenRangesAlone()
         {
@@ -217,6 +236,7 @@ namespace ModelGen.Runtime.Tests.Kernels
                     Reduce.AddColumnSums(Simd.Best, ps, pm, 2001, 67);
                 }
                 adam.Apply(p, g, Ranges);
+                NumericalGuard.FirstNonFinite(g);
             }
 
             long shared = Parallelism.JobsShared;
