@@ -20,11 +20,12 @@ namespace ModelGen.Kernels
         internal const int ColumnAlignment = 16;
 
         /// <summary>
-        /// Elements from which a streaming element-wise kernel (a few loads and one store per element) is split: about
-        /// 10 us of work on one core, against the 2-5 us that handing a job to a spinning or sleeping worker costs.
-        /// Measured on the tutorial CNN's sizes (see docs/performance.md).
+        /// The fewest elements per part of a streaming kernel (a few loads and one store per element), so work is split
+        /// from 32,768 elements (about 5 us on one core). Measured with Relu backward on the 2-core machine: a hand-off
+        /// costs about 1 us, two threads break even near 16,384 elements and give 1.37x at 32,768 and 1.65x at 65,536
+        /// (see docs/performance.md).
         /// </summary>
-        internal const int ElementsPerPart = 1 << 15;
+        internal const int ElementsPerPart = 1 << 14;
 
         /// <summary>
         /// How many parts <paramref name="length"/> units of work split into: 1 when <see cref="Parallelism.ThreadCount"/>

@@ -12,7 +12,8 @@ namespace ModelGen.Runtime.Tests.Kernels
     [Collection("Parallelism")]
     public sealed unsafe class ParallelKernelsTests : IDisposable
     {
-        // Above three parts of ParallelChain.ElementsPerPart (32768), and odd, so the last part has a tail of every width.
+        // Three optimizer chunks (32,768 floats) and more, well above three parts of ParallelChain.ElementsPerPart, and
+        // odd, so the last part has a tail of every width.
         private const int Length = 3 * 32768 + 1234 + 7;
 
         // An arena with a small range, a large odd-length range starting off a vector boundary, a gap that no update may
@@ -247,7 +248,7 @@ namespace ModelGen.Runtime.Tests.Kernels
         [Fact]
         public void SmallWork_StaysOnTheCallingThread()
         {
-            const int small = 2 * 32768 - 1; // just under two parts
+            int small = 2 * ParallelChain.ElementsPerPart - 1; // just under two parts
             float[] x = Random(small, 23), y = new float[small], p = Random(small, 24), g = Random(small, 25);
             var pool = Pool(8, 8, 16, 2, 2, 2, 2, Padding.Valid);
             float[] poolX = Random(4 * pool.InputLength, 26), poolY = new float[4 * pool.OutputLength];
