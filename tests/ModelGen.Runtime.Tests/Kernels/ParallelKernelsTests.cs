@@ -59,7 +59,7 @@ namespace ModelGen.Runtime.Tests.Kernels
         [Theory]
         [InlineData(2)]
         [InlineData(3)]
-        public void DropoutForwardAndBackward_AreBitwiseEqualToOneThread(int threads)
+        public void DropoutForwardAndSplitBackward_AreBitwiseEqualToOneThread(int threads)
         {
             float[] x = Random(Length, 3), dy = Random(Length, 4);
             float[][] Run()
