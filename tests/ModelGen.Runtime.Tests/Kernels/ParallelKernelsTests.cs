@@ -1,5 +1,5 @@
 // The non-GEMM work of a training step on the worker pool (optimizer updates and clipping, pooling, activations,
-// dropout, bias column sums, the gradients' finiteness check): bitwise the single-thread result for 2 and 3 threads on sizes above the split
+// dropout, bias column sums, the gradients' finiteness check and clear): bitwise the single-thread result for 2 and 3 threads on sizes above the split
 // threshold, a worker really used, nothing allocated per call, small work kept on the calling thread.
 using System;
 using System.Collections.Generic;
@@ -181,6 +181,24 @@ namespace ModelGen.Runtime.Tests.Kernels
             Assert.True(Parallelism.JobsShared > shared, "the search was not handed to a worker");
         }
 
+        [Theory]
+        [InlineData(1)]
+        [InlineData(2)]
+        [InlineData(3)]
+        public void ArenaClear_ZeroesEveryElementAndNothingAround(int threads)
+        {
+            float[] values = Random(Length + 2, 28, 1f, 2f); // all non-zero
+            Parallelism.ThreadCount = threads;
+            long shared = Parallelism.JobsShared;
+            Arena.Clear(values.AsSpan(1, Length));
+            Assert.Equal(threads > 1, Parallelism.JobsShared > shared);
+            Assert.True(values[0] != 0 && values[Length + 1] != 0, "Clear wrote outside its span");
+            for (int i = 1; i <= Length; i++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(values[i]) == 0, $"values[{i}] = {values[i]:R} after Clear with {threads} thread(s)");
+            }
+        }
+
         [Fact]
         public void SplitOptimizerStep_LeavesTheGapsBetweenRangesAlone()
         {
@@ -238,6 +256,7 @@ namespace ModelGen.Runtime.Tests.Kernels
                 }
                 adam.Apply(p, g, Ranges);
                 NumericalGuard.FirstNonFinite(g);
+                Arena.Clear(dx);
             }
 
             long shared = Parallelism.JobsShared;
@@ -257,6 +276,7 @@ namespace ModelGen.Runtime.Tests.Kernels
             Activations.Forward(y, x, Activation.Relu, 0f);
             Pooling.AvgForward(poolY, poolX, 4, pool);
             new Sgd(0.1).Apply(p, g, [new ParameterRange(0, small)]);
+            Arena.Clear(y);
             Assert.Equal(shared, Parallelism.JobsShared);
         }
 
