@@ -236,7 +236,6 @@ namespace ModelGen
             public Pass Pass;
             public float* Parameters, Gradients;
             public ParameterRange* Ranges;
-            public int RangeCount;
             public float Factor;
             public double Rate;
             public long Step;
@@ -255,13 +254,13 @@ namespace ModelGen
                                       float factor, double rate, long step)
         {
             int parts = 0;
-            foreach (ParameterRange range in trainable) parts += (range.Length + ChunkLength - 1) / ChunkLength;
+            foreach (ParameterRange range in trainable) parts += Chunks(range.Length);
             fixed (float* p = parameters, g = gradients)
             fixed (ParameterRange* r = trainable)
             {
                 var job = new ChunkJob
                 {
-                    Optimizer = this, Pass = pass, Parameters = p, Gradients = g, Ranges = r, RangeCount = trainable.Length,
+                    Optimizer = this, Pass = pass, Parameters = p, Gradients = g, Ranges = r,
                     Factor = factor, Rate = rate, Step = step,
                 };
                 // The job holds a managed reference, so it is passed by Unsafe.AsPointer; it stays on this frame (a GC
@@ -270,12 +269,14 @@ namespace ModelGen
             }
         }
 
+        private static int Chunks(int length) => (int)(((long)length + ChunkLength - 1) / ChunkLength);
+
         /// <summary>Part <paramref name="part"/> of a <see cref="ChunkJob"/>: the range it falls in, found by counting chunks, and its floats there.</summary>
         private static unsafe void RunChunk(void* context, int part)
         {
             ref ChunkJob job = ref Unsafe.AsRef<ChunkJob>(context);
             int r = 0, chunks;
-            while (part >= (chunks = (job.Ranges[r].Length + ChunkLength - 1) / ChunkLength))
+            while (part >= (chunks = Chunks(job.Ranges[r].Length)))
             {
                 part -= chunks;
                 r++;
