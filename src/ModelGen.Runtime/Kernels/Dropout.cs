@@ -29,10 +29,18 @@ namespace ModelGen.Kernels
             Check.Length(y.Length, x.Length, nameof(y));
             Check.Length(mask.Length, x.Length, nameof(mask));
             float scale = 1f / (1f - rate);
+            // NextFloat() is (NextUInt32() >> 8) * 2^-24, exactly, so it is >= rate exactly when the 24-bit draw is >=
+            // ceil(rate * 2^24): the keep test becomes an integer sign mask, with no branch to mispredict on random draws.
+            int threshold = (int)Math.Ceiling(rate * 16777216.0), scaleBits = BitConverter.SingleToInt32Bits(scale);
             Rng local = rng; // a local copy lives in registers; the caller's state is written back once
-            for (int i = 0; i < mask.Length; i++)
+            fixed (float* pm = mask)
             {
-                mask[i] = local.NextFloat() >= rate ? scale : 0f;
+                for (int i = 0; i < mask.Length; i++)
+                {
+                    int draw = (int)(local.NextUInt32() >> 8);
+                    int keep = (threshold - 1 - draw) >> 31; // -1 (all bits) when draw >= threshold, else 0
+                    ((int*)pm)[i] = scaleBits & keep;
+                }
             }
             rng = local;
             // Not split between threads: this thread has just written the mask, so a worker would fetch its half from
