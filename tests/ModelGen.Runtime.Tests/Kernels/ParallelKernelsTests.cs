@@ -1,5 +1,5 @@
 // The non-GEMM work of a training step on the worker pool (optimizer updates and clipping, pooling, activations,
-// dropout, bias column sums, the gradients' finiteness check and clear): bitwise the single-thread result for 2 and 3 threads on sizes above the split
+// dropout, bias column sums, batch norm, the gradients' finiteness check and clear): bitwise the single-thread result for 2 and 3 threads on sizes above the split
 // threshold, a worker really used, nothing allocated per call, small work kept on the calling thread.
 using System;
 using System.Collections.Generic;
@@ -92,6 +92,28 @@ namespace ModelGen.Runtime.Tests.Kernels
             }
 
             AssertSameForThreads(threads, Run, "sums");
+        }
+
+        [Theory]
+        [InlineData(2, 2001, 67)]
+        [InlineData(3, 2001, 67)]
+        [InlineData(3, 3001, 32)] // a 32-channel convolution: two 16-channel groups
+        public void BatchNormPasses_AreBitwiseEqualToOneThread(int threads, int rows, int channels)
+        {
+            float[] x = Random(rows * channels, 29, -2f, 3f), gamma = Random(channels, 30, 0.5f, 1.5f), beta = Random(channels, 31);
+            float[] dy = Random(rows * channels, 32), startMean = Random(channels, 33), startVariance = Random(channels, 34, 0.5f, 2f);
+            float[][] Run()
+            {
+                float[] y = new float[x.Length], normalized = new float[x.Length], inverseStd = new float[channels];
+                float[] mean = (float[])startMean.Clone(), variance = (float[])startVariance.Clone(), inference = new float[x.Length];
+                float[] dx = new float[x.Length], dGamma = Random(channels, 35), dBeta = Random(channels, 36);
+                BatchNorm.Inference(inference, x, gamma, beta, mean, variance, rows, channels, 1e-3f);
+                BatchNorm.TrainingForward(y, normalized, inverseStd, mean, variance, x, gamma, beta, rows, channels, 0.99f, 1e-3f);
+                BatchNorm.Backward(dx, dGamma, dBeta, dy, normalized, inverseStd, gamma, rows, channels);
+                return [inference, y, normalized, inverseStd, mean, variance, dx, dGamma, dBeta];
+            }
+
+            AssertSameForThreads(threads, Run, "inference y", "y", "normalized", "inverseStd", "moving mean", "moving variance", "dx", "dGamma", "dBeta");
         }
 
         [Theory]
@@ -238,6 +260,8 @@ namespace ModelGen.Runtime.Tests.Kernels
             float[] poolX = Random(batch * pool.InputLength, 18), poolY = new float[batch * pool.OutputLength];
             float[] poolDx = new float[poolX.Length], sums = new float[67], matrix = Random(2001 * 67, 19);
             float[] p = Random(ArenaLength, 20), g = Random(ArenaLength, 21);
+            float[] bnY = new float[2001 * 67], bnNormalized = new float[bnY.Length], bnInverseStd = new float[67];
+            float[] bnMean = new float[67], bnVariance = new float[67], bnGamma = new float[67], bnBeta = new float[67];
             var adam = new Adam(1e-4) { ClipValue = 1, ClipNorm = 1 };
             var rng = new Rng(22);
             Parallelism.ThreadCount = 2;
@@ -254,6 +278,8 @@ namespace ModelGen.Runtime.Tests.Kernels
                 {
                     Reduce.AddColumnSums(Simd.Best, ps, pm, 2001, 67);
                 }
+                BatchNorm.TrainingForward(bnY, bnNormalized, bnInverseStd, bnMean, bnVariance, matrix, [], [], 2001, 67, 0.99f, 1e-3f);
+                BatchNorm.Backward(bnY, bnGamma, bnBeta, matrix, bnNormalized, bnInverseStd, [], 2001, 67);
                 adam.Apply(p, g, Ranges);
                 NumericalGuard.FirstNonFinite(g);
                 Arena.Clear(dx);
