@@ -79,7 +79,7 @@ internal static partial class ModelEmitter
             w.Line("var g = _gradients!.Span;");
             w.Line("if (layer > 0 && TrainingOutputOffset(layer) >= 0) x.CopyTo(a.Slice(TrainingOutputOffset(layer), n * length));");
             w.Line("ForwardTraining(x, n, layer + 1);");
-            w.Line("g.Clear();");
+            w.Line($"{Kernels}.Arena.Clear(g);  // the gradients, before backward accumulates into them");
             w.Line($"float loss = {Kernels}.Losses.{lossCall}({finalDelta}, {finalTraining}, labels, n, {classes});");
             foreach (VariablePlan v in plan.Variables.Where(v => v.L1 > 0 || v.L2 > 0))
                 w.Line($"loss += {Kernels}.Regularization.Apply(g.Slice({v.Offset}, {v.Length}), p.Slice({v.Offset}, {v.Length}), {CodeWriter.Float(v.L1)}, {CodeWriter.Float(v.L2)});  // {v.Name}");

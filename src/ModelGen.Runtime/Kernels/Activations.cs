@@ -48,7 +48,7 @@ namespace ModelGen.Kernels
             fixed (float* py = y, px = x)
             {
                 var kernel = new ForwardKernel { Y = py, X = px, Activation = activation, Alpha = alpha };
-                Simd.Chain(ref kernel, width, x.Length);
+                ParallelChain.Run(ref kernel, width, x.Length, ParallelChain.ElementAlignment, ParallelChain.ElementsPerPart);
             }
         }
 
@@ -60,7 +60,7 @@ namespace ModelGen.Kernels
             fixed (float* pdx = dx, pdy = dy, py = y)
             {
                 var kernel = new BackwardKernel { Dx = pdx, Dy = pdy, Y = py, Activation = activation, Alpha = alpha };
-                Simd.Chain(ref kernel, width, y.Length);
+                ParallelChain.Run(ref kernel, width, y.Length, ParallelChain.ElementAlignment, ParallelChain.ElementsPerPart);
             }
         }
 

@@ -1,5 +1,6 @@
 // Batch normalization over the last axis of a [rows x channels] view (rows = batch*H*W in NHWC), vectorized across
-// channels: each block of channels is reduced over all rows in registers, then normalized in a second sweep.
+// channels: each block of channels is reduced over all rows in registers, then normalized in a second sweep. Large
+// views split their channels between the worker pool's threads in groups of 16.
 using System;
 
 namespace ModelGen.Kernels
@@ -64,7 +65,7 @@ namespace ModelGen.Kernels
                     Mode = Mode.Inference, Y = py, X = px, Gamma = gamma.IsEmpty ? null : pg, Beta = beta.IsEmpty ? null : pb,
                     Mean = pm, Variance = pv, Rows = rows, Channels = channels, Epsilon = epsilon,
                 };
-                Simd.Chain(ref kernel, width, channels);
+                RunChannels(ref kernel, width, rows, channels);
             }
         }
 
@@ -95,7 +96,7 @@ namespace ModelGen.Kernels
                     Gamma = gamma.IsEmpty ? null : pg, Beta = beta.IsEmpty ? null : pb, Rows = rows, Channels = channels,
                     Momentum = momentum, Epsilon = epsilon,
                 };
-                Simd.Chain(ref kernel, width, channels);
+                RunChannels(ref kernel, width, rows, channels);
             }
         }
 
@@ -118,8 +119,20 @@ namespace ModelGen.Kernels
                     Mode = Mode.Backward, Y = dx.IsEmpty ? null : pdx, DGamma = dGamma.IsEmpty ? null : pdg, DBeta = dBeta.IsEmpty ? null : pdb,
                     X = pdy, Normalized = pn, InverseStd = ps, Gamma = gamma.IsEmpty ? null : pg, Rows = rows, Channels = channels,
                 };
-                Simd.Chain(ref kernel, width, channels);
+                RunChannels(ref kernel, width, rows, channels);
             }
+        }
+
+        /// <summary>
+        /// Runs <paramref name="kernel"/> over all channels: on the calling thread, or, with
+        /// <see cref="Parallelism.ThreadCount"/> above 1 and a large [rows x channels] view, as groups of 16 channels
+        /// split between threads. Each channel's statistics and outputs are computed by one thread, with the vector width
+        /// and summation order of the one-thread call, so results are bitwise identical for every thread count.
+        /// </summary>
+        private static void RunChannels(ref Kernel kernel, SimdWidth width, int rows, int channels)
+        {
+            int parts = Math.Min(ParallelChain.Parts((long)rows * channels, ParallelChain.ElementsPerPart), channels / ParallelChain.ColumnAlignment);
+            ParallelChain.RunParts(ref kernel, width, channels, ParallelChain.ColumnAlignment, parts);
         }
 
         private static void CheckSizes(int rows, int channels)

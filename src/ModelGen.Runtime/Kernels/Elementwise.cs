@@ -41,11 +41,11 @@ namespace ModelGen.Kernels
             return kernel.Result;
         }
 
-        /// <summary><c>y[i] = a[i] * b[i]</c> (y may be a or b).</summary>
+        /// <summary><c>y[i] = a[i] * b[i]</c> (y may be a or b), split between threads when large (see <see cref="ParallelChain"/>).</summary>
         internal static void Multiply(SimdWidth width, float* y, float* a, float* b, int length)
         {
             var kernel = new MultiplyKernel { Y = y, A = a, B = b };
-            Simd.Chain(ref kernel, width, length);
+            ParallelChain.Run(ref kernel, width, length, ParallelChain.ElementAlignment, ParallelChain.ElementsPerPart);
         }
 
         private struct MultiplyKernel : IVectorKernel

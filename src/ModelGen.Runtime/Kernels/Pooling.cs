@@ -51,7 +51,7 @@ namespace ModelGen.Kernels
             fixed (float* py = y, px = x)
             {
                 var kernel = new PoolKernel { Mode = Mode.MaxForward, Out = py, In = px, Batch = batch, G = g };
-                Simd.Chain(ref kernel, width, g.Channels);
+                RunBatch(ref kernel, width);
             }
         }
 
@@ -61,11 +61,10 @@ namespace ModelGen.Kernels
             Check.Length(dx.Length, (long)batch * g.InputLength, nameof(dx));
             Check.Length(dy.Length, (long)batch * g.OutputLength, nameof(dy));
             Check.Length(x.Length, (long)batch * g.InputLength, nameof(x));
-            dx.Clear();
             fixed (float* pdx = dx, pdy = dy, px = x)
             {
                 var kernel = new PoolKernel { Mode = Mode.MaxBackward, Out = pdy, In = px, InGradient = pdx, Batch = batch, G = g };
-                Simd.Chain(ref kernel, width, g.Channels);
+                RunBatch(ref kernel, width);
             }
         }
 
@@ -77,7 +76,7 @@ namespace ModelGen.Kernels
             fixed (float* py = y, px = x)
             {
                 var kernel = new PoolKernel { Mode = Mode.AvgForward, Out = py, In = px, Batch = batch, G = g };
-                Simd.Chain(ref kernel, width, g.Channels);
+                RunBatch(ref kernel, width);
             }
         }
 
@@ -86,12 +85,64 @@ namespace ModelGen.Kernels
             CheckCommon(batch, g);
             Check.Length(dx.Length, (long)batch * g.InputLength, nameof(dx));
             Check.Length(dy.Length, (long)batch * g.OutputLength, nameof(dy));
-            dx.Clear();
             fixed (float* pdx = dx, pdy = dy)
             {
                 var kernel = new PoolKernel { Mode = Mode.AvgBackward, Out = pdy, InGradient = pdx, Batch = batch, G = g };
-                Simd.Chain(ref kernel, width, g.Channels);
+                RunBatch(ref kernel, width);
             }
+        }
+
+        /// <summary>
+        /// Runs <paramref name="kernel"/> over its whole batch: on the calling thread, or, when
+        /// <see cref="Parallelism.ThreadCount"/> is above 1 and the batch holds enough inputs, as fixed contiguous
+        /// ranges of whole samples, one per thread. Samples are independent (backward too: windows overlap only within
+        /// a sample), so each is computed exactly as in the single-thread call.
+        /// </summary>
+        private static void RunBatch(ref PoolKernel kernel, SimdWidth width)
+        {
+            int parts = Math.Min(ParallelChain.Parts((long)kernel.Batch * kernel.G.InputLength, ParallelChain.ElementsPerPart), kernel.Batch);
+            if (parts <= 1)
+            {
+                RunSamples(kernel, width, 0, kernel.Batch);
+                return;
+            }
+            var job = new BatchJob { Kernel = kernel, Width = width, Parts = parts };
+            Parallelism.Run(&RunBatchPart, &job, parts);
+        }
+
+        /// <summary>A pooling pass split by samples, on the caller's stack.</summary>
+        private struct BatchJob
+        {
+            public PoolKernel Kernel;
+            public SimdWidth Width;
+            public int Parts;
+        }
+
+        /// <summary>Part <paramref name="part"/>: samples [part * batch / parts, (part + 1) * batch / parts).</summary>
+        private static void RunBatchPart(void* context, int part)
+        {
+            ref BatchJob job = ref *(BatchJob*)context;
+            int batch = job.Kernel.Batch;
+            RunSamples(job.Kernel, job.Width, (int)((long)part * batch / job.Parts), (int)((long)(part + 1) * batch / job.Parts));
+        }
+
+        /// <summary>Samples [<paramref name="first"/>, <paramref name="end"/>) of <paramref name="whole"/>, clearing their part of dx first (backward).</summary>
+        private static void RunSamples(PoolKernel whole, SimdWidth width, int first, int end)
+        {
+            PoolKernel kernel = whole;
+            long inputs = (long)first * kernel.G.InputLength;
+            kernel.Out += (long)first * kernel.G.OutputLength;
+            kernel.Batch = end - first;
+            if (kernel.In != null)
+            {
+                kernel.In += inputs;
+            }
+            if (kernel.InGradient != null)
+            {
+                kernel.InGradient += inputs;
+                new Span<float>(kernel.InGradient, kernel.Batch * kernel.G.InputLength).Clear();
+            }
+            Simd.Chain(ref kernel, width, kernel.G.Channels);
         }
 
         private static void CheckCommon(int batch, in Pool2DGeometry g)
@@ -113,7 +164,7 @@ namespace ModelGen.Kernels
 
         /// <summary>
         /// One pass over every output pixel for a range of channels. <c>Out</c> is y (forward) or dy (backward),
-        /// <c>In</c> is x, <c>InGradient</c> is dx (backward, already zeroed).
+        /// <c>In</c> is x, <c>InGradient</c> is dx (backward, already zeroed for these samples).
         /// </summary>
         private struct PoolKernel : IVectorKernel
         {

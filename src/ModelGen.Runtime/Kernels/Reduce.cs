@@ -1,13 +1,19 @@
 // Column sums of a row-major matrix (bias gradients), vectorized across columns with four rows in flight.
+using System;
+
 namespace ModelGen.Kernels
 {
     internal static unsafe class Reduce
     {
-        /// <summary><c>sums[j] += sum_r matrix[r * cols + j]</c> for a [rows x cols] matrix.</summary>
+        /// <summary>
+        /// <c>sums[j] += sum_r matrix[r * cols + j]</c> for a [rows x cols] matrix. A large matrix is split between
+        /// threads by columns (16-column boundaries), each column summed by one thread in the single-thread order.
+        /// </summary>
         internal static void AddColumnSums(SimdWidth width, float* sums, float* matrix, int rows, int cols)
         {
             var kernel = new ColumnSumKernel { Sums = sums, Matrix = matrix, Rows = rows, Cols = cols };
-            Simd.Chain(ref kernel, width, cols);
+            int parts = Math.Min(ParallelChain.Parts((long)rows * cols, ParallelChain.ElementsPerPart), cols / ParallelChain.ColumnAlignment);
+            ParallelChain.RunParts(ref kernel, width, cols, ParallelChain.ColumnAlignment, parts);
         }
 
         private struct ColumnSumKernel : IVectorKernel
@@ -19,43 +25,13 @@ namespace ModelGen.Kernels
                 where TOps : struct, IVectorOps<TVec>
                 where TVec : unmanaged
             {
-                // One pass over the rows per block of up to four vectors of columns (a bias gradient of 32 or 64 channels
-                // in one pass, not one per vector), eight partial sums in flight: they break the add latency chain and
-                // keep rounding errors from growing with the rows.
+                // One pass over the rows per pair of vectors of columns (a 32-channel bias gradient in one pass, not one per
+                // vector). Every column has four partial sums over rows r mod 4, added as (0 + 1) + (2 + 3), in pairs and
+                // alone alike, so a column's sum does not depend on how the columns were split between threads; the
+                // partial sums break the add latency chain and keep rounding errors from growing with the rows.
                 int w = TOps.Count, end = start + count, j = start;
-                for (; j + 4 * w <= end; j += 4 * w) Sum4<TOps, TVec>(j);
                 for (; j + 2 * w <= end; j += 2 * w) Sum2<TOps, TVec>(j);
                 for (; j < end; j += w) Sum1<TOps, TVec>(j);
-            }
-
-            private readonly void Sum4<TOps, TVec>(int j)
-                where TOps : struct, IVectorOps<TVec>
-                where TVec : unmanaged
-            {
-                int w = TOps.Count, rows = Rows;
-                long stride = Cols;
-                TVec a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
-                TVec b0 = TOps.Zero, b1 = TOps.Zero, b2 = TOps.Zero, b3 = TOps.Zero;
-                float* p = Matrix + j;
-                int r = 0;
-                for (; r + 2 <= rows; r += 2, p += 2 * stride)
-                {
-                    a0 = TOps.Add(a0, TOps.Load(p)); a1 = TOps.Add(a1, TOps.Load(p + w));
-                    a2 = TOps.Add(a2, TOps.Load(p + 2 * w)); a3 = TOps.Add(a3, TOps.Load(p + 3 * w));
-                    float* q = p + stride;
-                    b0 = TOps.Add(b0, TOps.Load(q)); b1 = TOps.Add(b1, TOps.Load(q + w));
-                    b2 = TOps.Add(b2, TOps.Load(q + 2 * w)); b3 = TOps.Add(b3, TOps.Load(q + 3 * w));
-                }
-                if (r < rows)
-                {
-                    a0 = TOps.Add(a0, TOps.Load(p)); a1 = TOps.Add(a1, TOps.Load(p + w));
-                    a2 = TOps.Add(a2, TOps.Load(p + 2 * w)); a3 = TOps.Add(a3, TOps.Load(p + 3 * w));
-                }
-                float* sums = Sums + j;
-                TOps.Store(sums, TOps.Add(TOps.Load(sums), TOps.Add(a0, b0)));
-                TOps.Store(sums + w, TOps.Add(TOps.Load(sums + w), TOps.Add(a1, b1)));
-                TOps.Store(sums + 2 * w, TOps.Add(TOps.Load(sums + 2 * w), TOps.Add(a2, b2)));
-                TOps.Store(sums + 3 * w, TOps.Add(TOps.Load(sums + 3 * w), TOps.Add(a3, b3)));
             }
 
             private readonly void Sum2<TOps, TVec>(int j)

@@ -32,6 +32,9 @@ namespace ModelGen
         protected override float InitialSlotValue(int index) => (float)InitialAccumulator;
 
         /// <inheritdoc/>
+        private protected override bool UpdateIsElementwise => true;
+
+        /// <inheritdoc/>
         protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
         {
             Span<float> acc = GetSlot(0).Slice(offset, parameters.Length);

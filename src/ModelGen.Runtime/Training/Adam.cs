@@ -46,6 +46,9 @@ namespace ModelGen
         public double Epsilon { get; }
 
         /// <inheritdoc/>
+        private protected override bool UpdateIsElementwise => true;
+
+        /// <inheritdoc/>
         protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
         {
             Span<float> mSlot = GetSlot(0).Slice(offset, parameters.Length);

@@ -36,6 +36,9 @@ namespace ModelGen
         public bool UseNesterov { get; }
 
         /// <inheritdoc/>
+        private protected override bool UpdateIsElementwise => true;
+
+        /// <inheritdoc/>
         protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
         {
             Span<float> accum = GetSlot(0).Slice(offset, parameters.Length);

@@ -2,14 +2,69 @@
 using System;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Threading;
+using ModelGen.Kernels;
 
 namespace ModelGen
 {
     /// <summary>Finds non-finite values (NaN, positive or negative infinity) in float tensors, vectorized.</summary>
-    public static class NumericalGuard
+    public static unsafe class NumericalGuard
     {
-        /// <summary>The index of the first NaN or infinity in <paramref name="values"/>, or -1 when all are finite.</summary>
+        /// <summary>
+        /// The index of the first NaN or infinity in <paramref name="values"/>, or -1 when all are finite. With
+        /// <see cref="Parallelism.ThreadCount"/> above 1 a long span (a model's whole gradient arena, checked every
+        /// training step) is searched in fixed parts on the worker pool; the answer is the same first index.
+        /// </summary>
         public static int FirstNonFinite(ReadOnlySpan<float> values)
+        {
+            int parts = ParallelChain.Parts(values.Length, ParallelChain.ElementsPerPart);
+            if (parts > 1)
+            {
+                int size = ParallelChain.PartSize(values.Length, parts, ParallelChain.ElementAlignment, out parts);
+                if (parts > 1)
+                {
+                    fixed (float* p = values)
+                    {
+                        var job = new SearchJob { Values = p, Length = values.Length, Size = size, First = int.MaxValue };
+                        Parallelism.Run(&SearchPart, &job, parts);
+                        return job.First == int.MaxValue ? -1 : job.First;
+                    }
+                }
+            }
+            return Search(values);
+        }
+
+        /// <summary>A split search, on the caller's stack: <c>First</c> is the lowest non-finite index found so far.</summary>
+        private struct SearchJob
+        {
+            public float* Values;
+            public int Length, Size, First;
+        }
+
+        /// <summary>
+        /// Part <paramref name="part"/>: indices [part * Size, min(Length, (part + 1) * Size)), skipped when a lower part
+        /// has already found one (its index is smaller than any here); else its first hit lowers <c>First</c>.
+        /// </summary>
+        private static void SearchPart(void* context, int part)
+        {
+            ref SearchJob job = ref *(SearchJob*)context;
+            int start = part * job.Size;
+            if (Volatile.Read(ref job.First) < start)
+            {
+                return;
+            }
+            int found = Search(new ReadOnlySpan<float>(job.Values + start, Math.Min(job.Size, job.Length - start)));
+            if (found < 0)
+            {
+                return;
+            }
+            int index = start + found, seen;
+            while (index < (seen = Volatile.Read(ref job.First)) && Interlocked.CompareExchange(ref job.First, index, seen) != seen)
+            {
+            }
+        }
+
+        private static int Search(ReadOnlySpan<float> values)
         {
             int i = 0;
             if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)

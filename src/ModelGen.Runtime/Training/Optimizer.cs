@@ -1,10 +1,14 @@
 // The contract between generated TrainStep methods and the optimizers: validation, slot state, clipping and the
-// learning rate live here once; each optimizer only writes its fused, vectorized update of one range.
+// learning rate live here once; each optimizer only writes its fused, vectorized update of one range. With
+// Parallelism.ThreadCount above 1, large element-wise passes (clip by value, the norm's rescale, the built-in updates)
+// run as fixed 64-aligned chunks of each range on the worker pool; the global norm's sum stays on one thread, in order.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using ModelGen.Kernels;
 
 namespace ModelGen
 {
@@ -163,10 +167,14 @@ namespace ModelGen
                     $"The schedule {Schedule?.GetType().Name} gave the learning rate {rate} at step {iterations}; it must be finite and not negative.");
 
 
+            bool split = SplitsUpdate(trainable);
             if (clipValue > 0)
             {
-                foreach (ParameterRange range in trainable)
-                    ClipByValue(gradients.Slice(range.Offset, range.Length), (float)clipValue);
+                if (split)
+                    RunChunks(Pass.ClipByValue, parameters, gradients, trainable, (float)clipValue, 0, 0);
+                else
+                    foreach (ParameterRange range in trainable)
+                        ClipByValue(gradients.Slice(range.Offset, range.Length), (float)clipValue);
             }
             if (clipNorm > 0)
             {
@@ -178,18 +186,116 @@ namespace ModelGen
                 if (norm > clipNorm || !double.IsFinite(norm))
                 {
                     float scale = double.IsFinite(norm) ? (float)(clipNorm / norm) : float.NaN;
-                    foreach (ParameterRange range in trainable)
-                        Scale(gradients.Slice(range.Offset, range.Length), scale);
+                    if (split)
+                        RunChunks(Pass.Scale, parameters, gradients, trainable, scale, 0, 0);
+                    else
+                        foreach (ParameterRange range in trainable)
+                            Scale(gradients.Slice(range.Offset, range.Length), scale);
                 }
             }
 
             long step = iterations + 1;
-            foreach (ParameterRange range in trainable)
+            if (split && UpdateIsElementwise)
             {
-                if (range.Length == 0) continue;
-                UpdateRange(parameters.Slice(range.Offset, range.Length), gradients.Slice(range.Offset, range.Length), range.Offset, rate, step);
+                RunChunks(Pass.Update, parameters, gradients, trainable, 0, rate, step);
+            }
+            else
+            {
+                foreach (ParameterRange range in trainable)
+                {
+                    if (range.Length == 0) continue;
+                    UpdateRange(parameters.Slice(range.Offset, range.Length), gradients.Slice(range.Offset, range.Length), range.Offset, rate, step);
+                }
             }
             iterations = step;
+        }
+
+        /// <summary>
+        /// Whether <see cref="UpdateRange"/> may be called on any chunk of a range, from any thread, with the same result
+        /// as on the whole range: true for the built-in optimizers, whose updates are element by element. A derived
+        /// optimizer outside this assembly always gets whole ranges on the calling thread.
+        /// </summary>
+        private protected virtual bool UpdateIsElementwise => false;
+
+        // Floats per chunk of a split pass: a multiple of 64 (so chunk boundaries, counted from each range's start, fall
+        // where the single-thread vector loop's do, and the scalar tail is the range's own), and small enough, 128 KB,
+        // that the threads share a range of a few million floats evenly by claiming chunks.
+        private const int ChunkLength = 1 << 15;
+
+        private enum Pass
+        {
+            ClipByValue,
+            Scale,
+            Update,
+        }
+
+        /// <summary>A split pass over the trainable ranges, on the caller's stack; parts are the ranges' chunks in order.</summary>
+        private unsafe struct ChunkJob
+        {
+            public Optimizer Optimizer;
+            public Pass Pass;
+            public float* Parameters, Gradients;
+            public ParameterRange* Ranges;
+            public float Factor;
+            public double Rate;
+            public long Step;
+        }
+
+        /// <summary>Whether passes over <paramref name="trainable"/> are split between threads: with more than one thread and enough floats.</summary>
+        private static bool SplitsUpdate(ReadOnlySpan<ParameterRange> trainable)
+        {
+            if (Parallelism.ThreadCount == 1) return false;
+            long total = 0;
+            foreach (ParameterRange range in trainable) total += range.Length;
+            return ParallelChain.Parts(total, ParallelChain.ElementsPerPart) > 1;
+        }
+
+        private unsafe void RunChunks(Pass pass, Span<float> parameters, Span<float> gradients, ReadOnlySpan<ParameterRange> trainable,
+                                      float factor, double rate, long step)
+        {
+            int parts = 0;
+            foreach (ParameterRange range in trainable) parts += Chunks(range.Length);
+            fixed (float* p = parameters, g = gradients)
+            fixed (ParameterRange* r = trainable)
+            {
+                var job = new ChunkJob
+                {
+                    Optimizer = this, Pass = pass, Parameters = p, Gradients = g, Ranges = r,
+                    Factor = factor, Rate = rate, Step = step,
+                };
+                // The job holds a managed reference, so it is passed by Unsafe.AsPointer; it stays on this frame (a GC
+                // root, never moved) until Run returns.
+                Parallelism.Run(&RunChunk, Unsafe.AsPointer(ref job), parts);
+            }
+        }
+
+        private static int Chunks(int length) => (int)(((long)length + ChunkLength - 1) / ChunkLength);
+
+        /// <summary>Part <paramref name="part"/> of a <see cref="ChunkJob"/>: the range it falls in, found by counting chunks, and its floats there.</summary>
+        private static unsafe void RunChunk(void* context, int part)
+        {
+            ref ChunkJob job = ref Unsafe.AsRef<ChunkJob>(context);
+            int r = 0, chunks;
+            while (part >= (chunks = Chunks(job.Ranges[r].Length)))
+            {
+                part -= chunks;
+                r++;
+            }
+            ParameterRange range = job.Ranges[r];
+            int start = part * ChunkLength, offset = range.Offset + start, length = Math.Min(ChunkLength, range.Length - start);
+            var gradients = new Span<float>(job.Gradients + offset, length);
+            switch (job.Pass)
+            {
+                case Pass.ClipByValue:
+                    ClipByValue(gradients, job.Factor);
+                    break;
+                case Pass.Scale:
+                    Scale(gradients, job.Factor);
+                    break;
+                default:
+                    job.Optimizer.UpdateRange(new Span<float>(job.Parameters + offset, length), gradients, offset, job.Rate, job.Step);
+                    break;
+            }
         }
 
         /// <summary>The value every element of slot <paramref name="index"/> starts at (zero unless overridden).</summary>

@@ -45,6 +45,9 @@ namespace ModelGen
         protected override float InitialSlotValue(int index) => index == 0 ? 1f : 0f;
 
         /// <inheritdoc/>
+        private protected override bool UpdateIsElementwise => true;
+
+        /// <inheritdoc/>
         protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
         {
             Span<float> ms = GetSlot(0).Slice(offset, parameters.Length);

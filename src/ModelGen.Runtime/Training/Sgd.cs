@@ -19,6 +19,9 @@ namespace ModelGen
         }
 
         /// <inheritdoc/>
+        private protected override bool UpdateIsElementwise => true;
+
+        /// <inheritdoc/>
         protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
         {
             float lr = (float)learningRate;

@@ -32,6 +32,41 @@ namespace ModelGen.Runtime.Tests.Kernels
         }
 
         [Fact]
+        public void ForwardAtRatesOnAndBetweenDrawValues_MatchesReferenceBitwise()
+        {
+            // The kernel compares the 24-bit draw with ceil(rate * 2^24); the reference compares NextFloat() with rate.
+            // Rates at a draw's value (kept: >=), one float either side of it and one draw step above pin the boundary.
+            // The draw is one below 2^23 (value under 0.5), where floats are finer than the draws' 2^-24 step, so the
+            // float just above it lies strictly between two draws.
+            var probe = new Rng(11);
+            uint draw;
+            while ((draw = probe.NextUInt32() >> 8) >= 1u << 23 || draw == 0)
+            {
+            }
+            float value = draw * MathF.Pow(2, -24);
+            float[] rates =
+            {
+                0f, MathF.Pow(2, -24), 0.1f, 0.3f, 0.5f, MathF.BitDecrement(0.5f), MathF.BitIncrement(0.5f), MathF.BitDecrement(1f),
+                value, (draw + 1) * MathF.Pow(2, -24), MathF.BitDecrement(value), MathF.BitIncrement(value),
+            };
+            const int length = 4099;
+            float[] x = Random(length, 12);
+            foreach (float rate in rates)
+            {
+                float[] yE = new float[length], yA = new float[length], maskE = new float[length], maskA = new float[length];
+                var rngE = new Rng(11);
+                var rngA = new Rng(11);
+                Ref.Dropout.Forward(yE, maskE, x, rate, ref rngE);
+                Dropout.Forward(yA, maskA, x, rate, ref rngA);
+                for (int i = 0; i < length; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(maskE[i]) == BitConverter.SingleToInt32Bits(maskA[i]),
+                        $"rate {rate:R}: mask[{i}] = {maskA[i]:R}, reference {maskE[i]:R}");
+                }
+            }
+        }
+
+        [Fact]
         public void Forward_KeepsAboutOneMinusRateScaledByItsInverse()
         {
             const int length = 20000;
