@@ -38,17 +38,18 @@ namespace ModelGen
         protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
         {
             Span<float> acc = GetSlot(0).Slice(offset, parameters.Length);
-            float lr = (float)learningRate;
+            float lr = (float)learningRate, tiny = SquareThreshold(1);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
                 Span<Vector<float>> p = MemoryMarshal.Cast<float, Vector<float>>(parameters);
                 ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 Span<Vector<float>> a = MemoryMarshal.Cast<float, Vector<float>>(acc);
+                var tinyV = new Vector<float>(tiny);
                 for (int v = 0; v < p.Length; v++)
                 {
-                    Vector<float> gv = g[v];
-                    Vector<float> av = a[v] + gv * gv;
+                    Vector<float> gv = g[v], gs = ZeroBelow(gv, tinyV);
+                    Vector<float> av = a[v] + gs * gs;
                     a[v] = av;
                     p[v] -= lr * gv / Vector.SquareRoot(av);
                 }
@@ -56,8 +57,8 @@ namespace ModelGen
             }
             for (; i < parameters.Length; i++)
             {
-                float gv = gradients[i];
-                float av = acc[i] + gv * gv;
+                float gv = gradients[i], gs = ZeroBelow(gv, tiny);
+                float av = acc[i] + gs * gs;
                 acc[i] = av;
                 parameters[i] -= lr * gv / MathF.Sqrt(av);
             }

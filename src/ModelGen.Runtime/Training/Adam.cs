@@ -56,7 +56,7 @@ namespace ModelGen
             float lrT = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, step)) / (1 - Math.Pow(Beta1, step)));
             float b1 = (float)Beta1, oneMinusB1 = (float)(1 - Beta1);
             float b2 = (float)Beta2, oneMinusB2 = (float)(1 - Beta2);
-            float eps = (float)Epsilon;
+            float eps = (float)Epsilon, tiny = SquareThreshold(1 - Beta2);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
@@ -65,11 +65,12 @@ namespace ModelGen
                 Span<Vector<float>> m = MemoryMarshal.Cast<float, Vector<float>>(mSlot);
                 Span<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(vSlot);
                 var epsV = new Vector<float>(eps);
+                var tinyV = new Vector<float>(tiny);
                 for (int k = 0; k < p.Length; k++)
                 {
-                    Vector<float> gv = g[k];
-                    Vector<float> mv = b1 * m[k] + oneMinusB1 * gv;
-                    Vector<float> vv = b2 * s[k] + oneMinusB2 * (gv * gv);
+                    Vector<float> gv = g[k], gs = ZeroBelow(gv, tinyV);
+                    Vector<float> mv = FlushSubnormal(b1 * m[k] + oneMinusB1 * gv);
+                    Vector<float> vv = FlushSubnormal(b2 * s[k] + oneMinusB2 * (gs * gs));
                     m[k] = mv;
                     s[k] = vv;
                     p[k] -= lrT * mv / (Vector.SquareRoot(vv) + epsV);
@@ -78,9 +79,9 @@ namespace ModelGen
             }
             for (; i < parameters.Length; i++)
             {
-                float gv = gradients[i];
-                float mv = b1 * mSlot[i] + oneMinusB1 * gv;
-                float vv = b2 * vSlot[i] + oneMinusB2 * (gv * gv);
+                float gv = gradients[i], gs = ZeroBelow(gv, tiny);
+                float mv = FlushSubnormal(b1 * mSlot[i] + oneMinusB1 * gv);
+                float vv = FlushSubnormal(b2 * vSlot[i] + oneMinusB2 * (gs * gs));
                 mSlot[i] = mv;
                 vSlot[i] = vv;
                 parameters[i] -= lrT * mv / (MathF.Sqrt(vv) + eps);

@@ -53,7 +53,7 @@ namespace ModelGen
                 Span<Vector<float>> a = MemoryMarshal.Cast<float, Vector<float>>(accum);
                 for (int v = 0; v < p.Length; v++)
                 {
-                    Vector<float> av = mu * a[v] + g[v];
+                    Vector<float> av = FlushSubnormal(mu * a[v] + g[v]);
                     a[v] = av;
                     p[v] -= nesterov ? lr * g[v] + lrMu * av : lr * av;
                 }
@@ -61,7 +61,7 @@ namespace ModelGen
             }
             for (; i < parameters.Length; i++)
             {
-                float av = mu * accum[i] + gradients[i];
+                float av = FlushSubnormal(mu * accum[i] + gradients[i]);
                 accum[i] = av;
                 parameters[i] -= nesterov ? lr * gradients[i] + lrMu * av : lr * av;
             }

@@ -53,7 +53,7 @@ namespace ModelGen
             Span<float> ms = GetSlot(0).Slice(offset, parameters.Length);
             Span<float> mom = GetSlot(1).Slice(offset, parameters.Length);
             float lr = (float)learningRate, rho = (float)Decay, oneMinusRho = (float)(1 - Decay);
-            float mu = (float)Momentum, eps = (float)Epsilon;
+            float mu = (float)Momentum, eps = (float)Epsilon, tiny = SquareThreshold(1 - Decay);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
@@ -62,11 +62,12 @@ namespace ModelGen
                 Span<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(ms);
                 Span<Vector<float>> m = MemoryMarshal.Cast<float, Vector<float>>(mom);
                 var epsV = new Vector<float>(eps);
+                var tinyV = new Vector<float>(tiny);
                 for (int v = 0; v < p.Length; v++)
                 {
-                    Vector<float> gv = g[v];
-                    Vector<float> sv = rho * s[v] + oneMinusRho * (gv * gv);
-                    Vector<float> mv = mu * m[v] + lr * gv / Vector.SquareRoot(sv + epsV);
+                    Vector<float> gv = g[v], gs = ZeroBelow(gv, tinyV);
+                    Vector<float> sv = FlushSubnormal(rho * s[v] + oneMinusRho * (gs * gs));
+                    Vector<float> mv = FlushSubnormal(mu * m[v] + lr * gv / Vector.SquareRoot(sv + epsV));
                     s[v] = sv;
                     m[v] = mv;
                     p[v] -= mv;
@@ -75,9 +76,9 @@ namespace ModelGen
             }
             for (; i < parameters.Length; i++)
             {
-                float gv = gradients[i];
-                float sv = rho * ms[i] + oneMinusRho * (gv * gv);
-                float mv = mu * mom[i] + lr * gv / MathF.Sqrt(sv + eps);
+                float gv = gradients[i], gs = ZeroBelow(gv, tiny);
+                float sv = FlushSubnormal(rho * ms[i] + oneMinusRho * (gs * gs));
+                float mv = FlushSubnormal(mu * mom[i] + lr * gv / MathF.Sqrt(sv + eps));
                 ms[i] = sv;
                 mom[i] = mv;
                 parameters[i] -= mv;

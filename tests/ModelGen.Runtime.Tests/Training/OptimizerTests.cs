@@ -190,6 +190,48 @@ namespace ModelGen.Runtime.Tests.Training
 
         [Theory]
         [MemberData(nameof(AllOptimizers))]
+        public void VanishingGradients_LeaveNoSubnormalInTheSlots(string name)
+        {
+            // Gradients from 1e-18 down to 1e-32 (squares that underflow) for 20 steps, then 0: moments decay through
+            // the subnormal range, which without flushing would put subnormals in the slots (slow on x64). Checked after
+            // every step; 45 elements, so the vector loop and the scalar tail both run.
+            const int n = 45;
+            float[] p = new float[n], g = new float[n];
+            for (int i = 0; i < n; i++) p[i] = 0.5f;
+            ParameterRange[] all = [new ParameterRange(0, n)];
+            Optimizer optimizer = Create(name);
+            for (int step = 0; step < 600; step++)
+            {
+                for (int i = 0; i < n; i++) g[i] = step < 20 ? (i % 3 - 1) * MathF.Pow(10, -18 - i % 15) : 0f;
+                optimizer.Apply(p, g, all);
+                for (int slot = 0; slot < optimizer.SlotNames.Count; slot++)
+                {
+                    foreach (float v in optimizer.GetSlot(slot))
+                    {
+                        Assert.True(v == 0 || float.IsNormal(v), $"{name} step {step}: slot {optimizer.SlotNames[slot]} holds {v:E}");
+                    }
+                }
+            }
+            Assert.All(p, v => Assert.True(float.IsNormal(v)));
+        }
+
+        [Theory]
+        [InlineData("momentum")]
+        [InlineData("rmsprop")]
+        [InlineData("adam")]
+        public void NaNGradient_IsNotFlushedAway(string name)
+        {
+            float[] p = new float[20], g = new float[20];
+            g[3] = float.NaN;
+            g[17] = float.NaN; // in the scalar tail at every width
+            Optimizer optimizer = Create(name);
+            optimizer.Apply(p, g, [new ParameterRange(0, 20)]);
+            Assert.True(float.IsNaN(p[3]) && float.IsNaN(p[17]));
+            Assert.True(float.IsNaN(optimizer.GetSlot(optimizer.SlotNames.Count - 1)[3]));
+        }
+
+        [Theory]
+        [MemberData(nameof(AllOptimizers))]
         public void VectorizedPass_MatchesScalarTailBitwise(string name)
         {
             // 45 = several whole vectors plus a tail at any width; one range takes the vector loop, 45 one-element
