@@ -138,19 +138,64 @@ namespace ModelGen.Kernels
         /// <summary>
         /// Runs <paramref name="kernel"/> over all of its rows, on one thread, or, when <see cref="Parallelism.ThreadCount"/>
         /// is above 1 and the product is large, as fixed contiguous ranges of whole 6-row tiles (the last range also takes
-        /// the m % 6 leftover rows), one per thread. Each element of C is computed by one thread with the same blocking,
-        /// packing and summation order as the single-thread call, so the result is bitwise identical for any thread count.
+        /// the m % 6 leftover rows), one per thread; a large product with too few rows for that (batch 1: a GEMV, whose
+        /// weights stream from memory) is split by columns instead, in ranges of whole 64-column chunks. Each element of
+        /// C is computed by one thread with the same blocking, packing, vector width and summation order as the
+        /// single-thread call, so the result is bitwise identical for any thread count.
         /// </summary>
         private static void RunRows(ref ProductKernel kernel, SimdWidth width, int n)
         {
             int parts = RowParts(kernel.M, kernel.K, n);
-            if (parts <= 1)
+            if (parts > 1)
             {
-                Simd.Chain(ref kernel, width, n);
+                var job = new RowJob { Kernel = kernel, Width = width, N = n, Parts = parts };
+                Parallelism.Run(&RunRowPart, &job, parts);
                 return;
             }
-            var job = new RowJob { Kernel = kernel, Width = width, N = n, Parts = parts };
-            Parallelism.Run(&RunRowPart, &job, parts);
+            parts = ColumnParts(kernel.M, kernel.K, n);
+            if (parts > 1)
+            {
+                var job = new RowJob { Kernel = kernel, Width = width, N = n, Parts = parts };
+                Parallelism.Run(&RunColumnPart, &job, parts);
+                return;
+            }
+            Simd.Chain(ref kernel, width, n);
+        }
+
+        // Columns per chunk of a column split: a multiple of every vector width and of a strip (2 vectors), so that each
+        // part but the last is handled by the widest path exactly as in the whole product, and the last has its tail.
+        private const int ColumnChunk = 64;
+
+        /// <summary>
+        /// Into how many column ranges a product that <see cref="RowParts"/> leaves whole is split: 1 below the size
+        /// threshold or with enough rows for a row split, else <see cref="Parallelism.ThreadCount"/>, at most one range
+        /// per whole 64-column chunk.
+        /// </summary>
+        internal static int ColumnParts(int m, int k, int n)
+        {
+            int threads = Parallelism.ThreadCount;
+            if (threads == 1 || m >= 2 * TileRows || (long)m * k * n < ParallelMultiplyAdds)
+            {
+                return 1;
+            }
+            return Math.Max(1, Math.Min(threads, n / ColumnChunk));
+        }
+
+        /// <summary>Part <paramref name="part"/> of a column split: whole chunks [part * chunks / parts, (part + 1) * chunks / parts), the last part to n.</summary>
+        private static void RunColumnPart(void* context, int part)
+        {
+            ref RowJob job = ref *(RowJob*)context;
+            int chunks = job.N / ColumnChunk;
+            int first = (int)((long)part * chunks / job.Parts) * ColumnChunk;
+            int end = part == job.Parts - 1 ? job.N : (int)((long)(part + 1) * chunks / job.Parts) * ColumnChunk;
+            ProductKernel columns = job.Kernel;
+            columns.C += first;
+            columns.B += (long)first * columns.BColStride;
+            if (columns.Bias != null)
+            {
+                columns.Bias += first;
+            }
+            Simd.Chain(ref columns, job.Width, end - first);
         }
 
         /// <summary>

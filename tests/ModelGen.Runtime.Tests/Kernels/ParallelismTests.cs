@@ -131,6 +131,29 @@ namespace ModelGen.Runtime.Tests.Kernels
             Assert.True(Parallelism.JobsShared > shared, "no product was handed to a worker");
         }
 
+        [Theory]
+        [InlineData(2, 1)]  // batch 1: the GEMV path, split by columns
+        [InlineData(3, 1)]
+        [InlineData(2, 5)]
+        [InlineData(3, 7)]  // too few rows for a row split: register tiles, split by columns
+        public void FewRowProducts_SplitByColumns_AreBitwiseEqualToOneThread(int threads, int rows)
+        {
+            // 1,093 columns: 17 whole 64-column chunks and a tail of 5 (a 4-wide vector and a float); k * n above the split threshold.
+            const int k = 997, n = 1093;
+            float[] x = Random(rows * k, 30), w = Random(k * n, 31), bias = Random(n, 32), start = Random(rows * n, 33);
+            float[][] Run()
+            {
+                float[] y = new float[rows * n], c = (float[])start.Clone();
+                long shared = Parallelism.JobsShared;
+                Dense.Forward(y, x, w, bias, rows, k, n, Activation.Relu, 0f);
+                Gemm.Multiply(c, x, w, rows, k, n, accumulate: true);
+                if (Parallelism.ThreadCount > 1) Assert.True(Parallelism.JobsShared > shared, "no part went to a worker");
+                return new[] { y, c };
+            }
+
+            AssertSameForThreads(threads, Run, "y", "c");
+        }
+
         [Fact]
         public void SmallProduct_StaysOnTheCallingThread()
         {
