@@ -15,21 +15,17 @@ namespace ModelGen.Kernels
         /// <param name="values">The floats to clear, any length (an empty span does nothing).</param>
         public static void Clear(Span<float> values)
         {
-            int parts = ParallelChain.Parts(values.Length, ParallelChain.ElementsPerPart);
-            if (parts > 1)
+            int parts = ParallelChain.ElementParts(values.Length, out int size);
+            if (parts <= 1)
             {
-                int size = ParallelChain.PartSize(values.Length, parts, ParallelChain.ElementAlignment, out parts);
-                if (parts > 1)
-                {
-                    fixed (float* p = values)
-                    {
-                        var job = new ClearJob { Values = p, Length = values.Length, Size = size };
-                        Parallelism.Run(&ClearPart, &job, parts);
-                        return;
-                    }
-                }
+                values.Clear();
+                return;
             }
-            values.Clear();
+            fixed (float* p = values)
+            {
+                var job = new ClearJob { Values = p, Length = values.Length, Size = size };
+                Parallelism.Run(&ClearPart, &job, parts);
+            }
         }
 
         /// <summary>A split clear, on the caller's stack.</summary>

@@ -55,6 +55,22 @@ namespace ModelGen.Kernels
         }
 
         /// <summary>
+        /// How an element-wise pass over <paramref name="length"/> floats splits: the part count (1: run it whole on the
+        /// calling thread) and, when above 1, <paramref name="size"/>, the floats in each part but the last (a multiple
+        /// of <see cref="ElementAlignment"/>).
+        /// </summary>
+        internal static int ElementParts(int length, out int size)
+        {
+            size = length;
+            int parts = Parts(length, ElementsPerPart);
+            if (parts > 1)
+            {
+                size = PartSize(length, parts, ElementAlignment, out parts);
+            }
+            return parts;
+        }
+
+        /// <summary>
         /// Runs <paramref name="kernel"/> over [0, <paramref name="length"/>) as <see cref="Simd.Chain{TKernel}"/> does,
         /// split between threads when <see cref="Parallelism.ThreadCount"/> is above 1 and the range holds at least two
         /// parts of <paramref name="minPerPart"/> indices. The kernel must be element-wise in its index (each index's

@@ -17,21 +17,17 @@ namespace ModelGen
         /// </summary>
         public static int FirstNonFinite(ReadOnlySpan<float> values)
         {
-            int parts = ParallelChain.Parts(values.Length, ParallelChain.ElementsPerPart);
-            if (parts > 1)
+            int parts = ParallelChain.ElementParts(values.Length, out int size);
+            if (parts <= 1)
             {
-                int size = ParallelChain.PartSize(values.Length, parts, ParallelChain.ElementAlignment, out parts);
-                if (parts > 1)
-                {
-                    fixed (float* p = values)
-                    {
-                        var job = new SearchJob { Values = p, Length = values.Length, Size = size, First = int.MaxValue };
-                        Parallelism.Run(&SearchPart, &job, parts);
-                        return job.First == int.MaxValue ? -1 : job.First;
-                    }
-                }
+                return Search(values);
             }
-            return Search(values);
+            fixed (float* p = values)
+            {
+                var job = new SearchJob { Values = p, Length = values.Length, Size = size, First = int.MaxValue };
+                Parallelism.Run(&SearchPart, &job, parts);
+                return job.First == int.MaxValue ? -1 : job.First;
+            }
         }
 
         /// <summary>A split search, on the caller's stack: <c>First</c> is the lowest non-finite index found so far.</summary>

@@ -1,5 +1,5 @@
-// Shared helpers for the kernel tests: seeded random data, TensorFlow-style geometries, tolerant comparison and
-// central finite differences.
+// Shared helpers for the kernel tests: seeded random data, TensorFlow-style geometries, tolerant comparison,
+// central finite differences and the thread-count comparison.
 using System;
 using System.Collections.Generic;
 using ModelGen.Kernels;
@@ -141,6 +141,27 @@ namespace ModelGen.Runtime.Tests.Kernels
             double sum = 0;
             for (int i = 0; i < values.Length; i++) sum += (double)values[i] * weights[i];
             return sum;
+        }
+
+        /// <summary>Runs <paramref name="run"/> with 1 thread, then with <paramref name="threads"/>, and compares bit patterns.</summary>
+        internal static void AssertSameForThreads(int threads, Func<float[][]> run, params string[] names)
+        {
+            Parallelism.ThreadCount = 1;
+            float[][] expected = run();
+            Parallelism.ThreadCount = threads;
+            long shared = Parallelism.JobsShared;
+            float[][] actual = run();
+            Assert.True(Parallelism.JobsShared > shared, "nothing was handed to a worker");
+            Assert.Equal(expected.Length, actual.Length);
+            for (int r = 0; r < expected.Length; r++)
+            {
+                Assert.Equal(expected[r].Length, actual[r].Length);
+                for (int i = 0; i < expected[r].Length; i++)
+                {
+                    int e = BitConverter.SingleToInt32Bits(expected[r][i]), a = BitConverter.SingleToInt32Bits(actual[r][i]);
+                    Assert.True(e == a, $"{names[r]}[{i}] = {actual[r][i]:R} with {threads} threads, {expected[r][i]:R} with 1");
+                }
+            }
         }
     }
 }

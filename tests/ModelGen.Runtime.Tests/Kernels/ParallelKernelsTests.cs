@@ -307,27 +307,6 @@ namespace ModelGen.Runtime.Tests.Kernels
             Assert.Equal(shared, Parallelism.JobsShared);
         }
 
-        /// <summary>Runs <paramref name="run"/> with 1 thread, then with <paramref name="threads"/>, and compares bit patterns.</summary>
-        private static void AssertSameForThreads(int threads, Func<float[][]> run, params string[] names)
-        {
-            Parallelism.ThreadCount = 1;
-            float[][] expected = run();
-            Parallelism.ThreadCount = threads;
-            long shared = Parallelism.JobsShared;
-            float[][] actual = run();
-            Assert.True(Parallelism.JobsShared > shared, "nothing was handed to a worker");
-            Assert.Equal(expected.Length, actual.Length);
-            for (int r = 0; r < expected.Length; r++)
-            {
-                Assert.Equal(expected[r].Length, actual[r].Length);
-                for (int i = 0; i < expected[r].Length; i++)
-                {
-                    int e = BitConverter.SingleToInt32Bits(expected[r][i]), a = BitConverter.SingleToInt32Bits(actual[r][i]);
-                    Assert.True(e == a, $"{names[r]}[{i}] = {actual[r][i]:R} with {threads} threads, {expected[r][i]:R} with 1");
-                }
-            }
-        }
-
         /// <summary>An optimizer defined outside the runtime, which records the ranges it is given and on which thread.</summary>
         private sealed class RecordingOptimizer : Optimizer
         {

@@ -163,24 +163,5 @@ namespace ModelGen.Runtime.Tests.Kernels
             Gemm.Multiply(c, a, b, 6, 8, 16, accumulate: false);
             Assert.Equal(shared, Parallelism.JobsShared);
         }
-
-        /// <summary>Runs <paramref name="run"/> with 1 thread, then with <paramref name="threads"/>, and compares bit patterns.</summary>
-        private static void AssertSameForThreads(int threads, Func<float[][]> run, params string[] names)
-        {
-            Parallelism.ThreadCount = 1;
-            float[][] expected = run();
-            Parallelism.ThreadCount = threads;
-            long shared = Parallelism.JobsShared;
-            float[][] actual = run();
-            Assert.True(Parallelism.JobsShared > shared, "no product was handed to a worker");
-            for (int r = 0; r < names.Length; r++)
-            {
-                for (int i = 0; i < expected[r].Length; i++)
-                {
-                    int e = BitConverter.SingleToInt32Bits(expected[r][i]), x = BitConverter.SingleToInt32Bits(actual[r][i]);
-                    Assert.True(e == x, $"{names[r]}[{i}] = {actual[r][i]:R} with {threads} threads, {expected[r][i]:R} with 1");
-                }
-            }
-        }
     }
 }
