@@ -403,20 +403,24 @@ namespace ModelGen.Kernels
             }
 
             int w = TOps.Count;
+            // With Vector512 and at least 64 columns, strips are 4 vectors wide (24 accumulators of the 32 registers),
+            // and half as deep, so that a packed strip still fills the same 32 KiB.
+            bool wide = w == MaxVector && n >= 4 * w;
+            int blockK = wide ? BlockK / 2 : BlockK;
             float* packed = stackalloc float[BlockK * 2 * MaxVector];
-            float* spare = stackalloc float[TileRows * 2 * MaxVector];
+            float* spare = stackalloc float[TileRows * 4 * MaxVector];
             var spareOffsets = fullRows < m ? layout.Offsets(fullRows, m - fullRows) : default;
-            for (int p0 = 0; p0 < k; p0 += BlockK)
+            for (int p0 = 0; p0 < k; p0 += blockK)
             {
-                int kc = Math.Min(BlockK, k - p0);
+                int kc = Math.Min(blockK, k - p0);
                 bool load = accumulate || p0 > 0;
                 float* blockBias = load ? null : bias;
                 Activation blockActivation = p0 + kc == k ? activation : Activation.Linear;
                 Activation fused = IsRectifier(blockActivation) ? blockActivation : Activation.Linear;
                 Activation afterwards = fused == Activation.Linear ? blockActivation : Activation.Linear;
-                for (int j = 0; j < n; j += 2 * w)
+                for (int j = 0, strip; j < n; j += strip)
                 {
-                    int strip = Math.Min(2 * w, n - j);
+                    strip = wide && n - j >= 4 * w ? 4 * w : Math.Min(2 * w, n - j);
                     Pack<TOps, TVec>(packed, b + (long)p0 * brs + (long)j * bcs, brs, bcs, kc, strip);
                     float* stripBias = blockBias == null ? null : blockBias + j;
                     for (int i = 0; i < fullRows; i += TileRows)
@@ -462,7 +466,11 @@ namespace ModelGen.Kernels
             where TVec : unmanaged
             where TLayout : struct, IOperandA
         {
-            if (strip == 2 * TOps.Count)
+            if (strip == 4 * TOps.Count)
+            {
+                Tile6x4<TOps, TVec, TLayout>(c, ldc, a, rows, layout, p0, packed, strip, kc, load, bias, fused, alpha);
+            }
+            else if (strip == 2 * TOps.Count)
             {
                 Tile6x2<TOps, TVec, TLayout>(c, ldc, a, rows, layout, p0, packed, strip, kc, load, bias, fused, alpha);
             }
@@ -625,6 +633,75 @@ namespace ModelGen.Kernels
             TOps.Store(c3, s30); TOps.Store(c3 + w, s31);
             TOps.Store(c4, s40); TOps.Store(c4 + w, s41);
             TOps.Store(c5, s50); TOps.Store(c5 + w, s51);
+        }
+
+        /// <summary>C[0..6, 0..4w) = init + A[0..6, p0..p0 + kc) B[0..kc, 0..4w): 24 accumulators, Vector512 only.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Tile6x4<TOps, TVec, TLayout>(float* c, int ldc, float* a, RowOffsets rows, TLayout layout, int p0, float* b, int ldb, int kc,
+                                                         bool load, float* bias, Activation fused, float alpha)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+            where TLayout : struct, IOperandA
+        {
+            int w = TOps.Count;
+            float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+            TVec s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33, s40, s41, s42, s43, s50, s51, s52, s53;
+            if (load)
+            {
+                s00 = TOps.Load(c0); s01 = TOps.Load(c0 + w); s02 = TOps.Load(c0 + 2 * w); s03 = TOps.Load(c0 + 3 * w);
+                s10 = TOps.Load(c1); s11 = TOps.Load(c1 + w); s12 = TOps.Load(c1 + 2 * w); s13 = TOps.Load(c1 + 3 * w);
+                s20 = TOps.Load(c2); s21 = TOps.Load(c2 + w); s22 = TOps.Load(c2 + 2 * w); s23 = TOps.Load(c2 + 3 * w);
+                s30 = TOps.Load(c3); s31 = TOps.Load(c3 + w); s32 = TOps.Load(c3 + 2 * w); s33 = TOps.Load(c3 + 3 * w);
+                s40 = TOps.Load(c4); s41 = TOps.Load(c4 + w); s42 = TOps.Load(c4 + 2 * w); s43 = TOps.Load(c4 + 3 * w);
+                s50 = TOps.Load(c5); s51 = TOps.Load(c5 + w); s52 = TOps.Load(c5 + 2 * w); s53 = TOps.Load(c5 + 3 * w);
+            }
+            else
+            {
+                TVec b0 = bias == null ? TOps.Zero : TOps.Load(bias), b1 = bias == null ? TOps.Zero : TOps.Load(bias + w);
+                TVec b2 = bias == null ? TOps.Zero : TOps.Load(bias + 2 * w), b3 = bias == null ? TOps.Zero : TOps.Load(bias + 3 * w);
+                s00 = b0; s01 = b1; s02 = b2; s03 = b3; s10 = b0; s11 = b1; s12 = b2; s13 = b3;
+                s20 = b0; s21 = b1; s22 = b2; s23 = b3; s30 = b0; s31 = b1; s32 = b2; s33 = b3;
+                s40 = b0; s41 = b1; s42 = b2; s43 = b3; s50 = b0; s51 = b1; s52 = b2; s53 = b3;
+            }
+
+            int r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, r4 = rows.R4, r5 = rows.R5;
+            for (int p = p0, end = p0 + kc; p < end; p++)
+            {
+                float* ap = a + layout.Column(p);
+                TVec b0 = TOps.Load(b), b1 = TOps.Load(b + w), b2 = TOps.Load(b + 2 * w), b3 = TOps.Load(b + 3 * w);
+                TVec av = TOps.Broadcast(ap[0]);
+                s00 = TOps.MultiplyAdd(av, b0, s00); s01 = TOps.MultiplyAdd(av, b1, s01); s02 = TOps.MultiplyAdd(av, b2, s02); s03 = TOps.MultiplyAdd(av, b3, s03);
+                av = TOps.Broadcast(ap[r1]);
+                s10 = TOps.MultiplyAdd(av, b0, s10); s11 = TOps.MultiplyAdd(av, b1, s11); s12 = TOps.MultiplyAdd(av, b2, s12); s13 = TOps.MultiplyAdd(av, b3, s13);
+                av = TOps.Broadcast(ap[r2]);
+                s20 = TOps.MultiplyAdd(av, b0, s20); s21 = TOps.MultiplyAdd(av, b1, s21); s22 = TOps.MultiplyAdd(av, b2, s22); s23 = TOps.MultiplyAdd(av, b3, s23);
+                av = TOps.Broadcast(ap[r3]);
+                s30 = TOps.MultiplyAdd(av, b0, s30); s31 = TOps.MultiplyAdd(av, b1, s31); s32 = TOps.MultiplyAdd(av, b2, s32); s33 = TOps.MultiplyAdd(av, b3, s33);
+                av = TOps.Broadcast(ap[r4]);
+                s40 = TOps.MultiplyAdd(av, b0, s40); s41 = TOps.MultiplyAdd(av, b1, s41); s42 = TOps.MultiplyAdd(av, b2, s42); s43 = TOps.MultiplyAdd(av, b3, s43);
+                av = TOps.Broadcast(ap[r5]);
+                s50 = TOps.MultiplyAdd(av, b0, s50); s51 = TOps.MultiplyAdd(av, b1, s51); s52 = TOps.MultiplyAdd(av, b2, s52); s53 = TOps.MultiplyAdd(av, b3, s53);
+                b += ldb;
+            }
+
+            if (fused != Activation.Linear)
+            {
+                bool relu = fused == Activation.Relu;
+                TVec slope = TOps.Broadcast(alpha);
+                s00 = Rectify<TOps, TVec>(s00, slope, relu); s01 = Rectify<TOps, TVec>(s01, slope, relu); s02 = Rectify<TOps, TVec>(s02, slope, relu); s03 = Rectify<TOps, TVec>(s03, slope, relu);
+                s10 = Rectify<TOps, TVec>(s10, slope, relu); s11 = Rectify<TOps, TVec>(s11, slope, relu); s12 = Rectify<TOps, TVec>(s12, slope, relu); s13 = Rectify<TOps, TVec>(s13, slope, relu);
+                s20 = Rectify<TOps, TVec>(s20, slope, relu); s21 = Rectify<TOps, TVec>(s21, slope, relu); s22 = Rectify<TOps, TVec>(s22, slope, relu); s23 = Rectify<TOps, TVec>(s23, slope, relu);
+                s30 = Rectify<TOps, TVec>(s30, slope, relu); s31 = Rectify<TOps, TVec>(s31, slope, relu); s32 = Rectify<TOps, TVec>(s32, slope, relu); s33 = Rectify<TOps, TVec>(s33, slope, relu);
+                s40 = Rectify<TOps, TVec>(s40, slope, relu); s41 = Rectify<TOps, TVec>(s41, slope, relu); s42 = Rectify<TOps, TVec>(s42, slope, relu); s43 = Rectify<TOps, TVec>(s43, slope, relu);
+                s50 = Rectify<TOps, TVec>(s50, slope, relu); s51 = Rectify<TOps, TVec>(s51, slope, relu); s52 = Rectify<TOps, TVec>(s52, slope, relu); s53 = Rectify<TOps, TVec>(s53, slope, relu);
+            }
+
+            TOps.Store(c0, s00); TOps.Store(c0 + w, s01); TOps.Store(c0 + 2 * w, s02); TOps.Store(c0 + 3 * w, s03);
+            TOps.Store(c1, s10); TOps.Store(c1 + w, s11); TOps.Store(c1 + 2 * w, s12); TOps.Store(c1 + 3 * w, s13);
+            TOps.Store(c2, s20); TOps.Store(c2 + w, s21); TOps.Store(c2 + 2 * w, s22); TOps.Store(c2 + 3 * w, s23);
+            TOps.Store(c3, s30); TOps.Store(c3 + w, s31); TOps.Store(c3 + 2 * w, s32); TOps.Store(c3 + 3 * w, s33);
+            TOps.Store(c4, s40); TOps.Store(c4 + w, s41); TOps.Store(c4 + 2 * w, s42); TOps.Store(c4 + 3 * w, s43);
+            TOps.Store(c5, s50); TOps.Store(c5 + w, s51); TOps.Store(c5 + 2 * w, s52); TOps.Store(c5 + 3 * w, s53);
         }
 
         /// <summary>C[0..6, 0..w) = init + A[0..6, p0..p0 + kc) B[0..kc, 0..w): the last vector of a panel.</summary>
