@@ -376,6 +376,8 @@ namespace ModelGen
             }
         }
 
+        // NaN stays NaN, as in tf.clip_by_value: on .NET 8, Vector.Max and Vector.Min return an operand of their own
+        // choosing for NaN (later runtimes propagate it), so NaN lanes are kept explicitly.
         private static void ClipByValue(Span<float> values, float limit)
         {
             int i = 0;
@@ -385,7 +387,10 @@ namespace ModelGen
                 var high = new Vector<float>(limit);
                 var low = new Vector<float>(-limit);
                 for (int v = 0; v < vectors.Length; v++)
-                    vectors[v] = Vector.Min(Vector.Max(vectors[v], low), high);
+                {
+                    Vector<float> x = vectors[v];
+                    vectors[v] = Vector.ConditionalSelect(Vector.Equals(x, x), Vector.Min(Vector.Max(x, low), high), x);
+                }
                 i = vectors.Length * Vector<float>.Count;
             }
             for (; i < values.Length; i++)

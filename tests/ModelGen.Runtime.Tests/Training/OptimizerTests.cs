@@ -215,6 +215,19 @@ namespace ModelGen.Runtime.Tests.Training
             Assert.All(p, v => Assert.True(float.IsNormal(v)));
         }
 
+        [Fact]
+        public void ClipByValue_KeepsNaN_AndClampsInfinity()
+        {
+            // 20 elements: the vector loop and the scalar tail at every width.
+            float[] p = new float[20], g = new float[20];
+            g[2] = float.NaN; g[19] = float.NaN; g[5] = float.PositiveInfinity; g[6] = float.NegativeInfinity; g[7] = 0.5f;
+            var sgd = new Sgd(1.0) { ClipValue = 0.25 };
+            sgd.Apply(p, g, [new ParameterRange(0, 20)]);
+            Assert.True(float.IsNaN(g[2]) && float.IsNaN(g[19]), "NaN was clipped to a bound");
+            Assert.Equal(new[] { 0.25f, -0.25f, 0.25f }, new[] { g[5], g[6], g[7] });
+            Assert.True(float.IsNaN(p[2]) && float.IsNaN(p[19]));
+        }
+
         [Theory]
         [InlineData("momentum")]
         [InlineData("rmsprop")]
