@@ -53,19 +53,21 @@ namespace ModelGen.Kernels
             fixed (float* py = y, pcols = columns, px = x, pk = kernel, pb = bias)
             {
                 float* pbias = bias.IsEmpty ? null : pb;
-                for (int s = 0; s < batch; s++)
+                if (pointwise)
                 {
-                    float* xs = px + (long)s * g.InputLength;
-                    float* ys = py + (long)s * g.OutputLength;
-                    if (pointwise)
-                    {
-                        // A 1x1 stride-1 unpadded convolution: y_s[rows x outC] = x_s[rows x inC] kernel, a plain product.
-                        Gemm.Product(width, ys, outC, xs, patch, 1, pk, outC, rows, patch, outC, pbias, false, activation, alpha);
-                        continue;
-                    }
-                    // y_s[pixels x outC] = act(A kernel[patch x outC] + bias), A(pixel, tap) read from the (padded) sample.
-                    float* a = Prepare(pcols, xs, g, out int* pixels, out int* taps);
-                    Gemm.ProductGathered(width, ys, outC, a, pixels, taps, pk, outC, rows, patch, outC, pbias, false, activation, alpha);
+                    // A 1x1 stride-1 unpadded convolution: y[batch * rows x outC] = x[batch * rows x inC] kernel, one product.
+                    Gemm.Product(width, py, outC, px, patch, 1, pk, outC, batch * rows, patch, outC, pbias, false, activation, alpha);
+                    return;
+                }
+                // Per group of samples: y[pixels x outC] = act(A kernel[patch x outC] + bias), A(pixel, tap) read from the
+                // (padded) samples; a group shares one packing of the kernel and makes one larger product.
+                int group = GroupSize(g, columns.Length, batch);
+                for (int s = 0; s < batch; s += group)
+                {
+                    int count = Math.Min(group, batch - s);
+                    float* a = Prepare(pcols, px + (long)s * g.InputLength, count, g, out int* pixels, out int* taps);
+                    Gemm.ProductGathered(width, py + (long)s * g.OutputLength, outC, a, pixels, taps, pk, outC, count * rows, patch, outC,
+                                         pbias, false, activation, alpha);
                 }
             }
         }
@@ -91,53 +93,60 @@ namespace ModelGen.Kernels
                 {
                     Reduce.AddColumnSums(width, pdb, pdy, batch * rows, outC);
                 }
-                // The transposed convolution's operands live after the forward layout of a sample: the kernel with
-                // each tap's [inC x outC] block transposed (once per call), then dy's padded sample and its tables.
-                float* flipped = pcols + PreparedLength(g), gradientScratch = flipped + g.KernelLength;
+                if (pointwise)
+                {
+                    // dKernel[patch x outC] += x^T dy over all samples' pixels (x read as A^T: row stride 1, column stride
+                    // inC), and dx[batch * rows x inC] = dy kernel^T: one product each.
+                    Gemm.Product(width, pdk, outC, px, 1, patch, pdy, outC, patch, batch * rows, outC, null, true, Activation.Linear, 0f);
+                    if (!dx.IsEmpty)
+                    {
+                        Gemm.ProductTransposedB(width, pdx, patch, pdy, outC, pk, outC, batch * rows, outC, patch, false);
+                    }
+                    return;
+                }
+                // The transposed convolution's operands live at the end of the scratch: the kernel with each tap's
+                // [inC x outC] block transposed (once per call), then dy's padded sample and its tables. Samples are
+                // prepared in groups before them, unless col2im needs the whole scratch for each sample's columns.
+                int reserved = transposed ? (int)TransposedLength(g) : 0;
+                float* flipped = pcols + columns.Length - reserved, gradientScratch = flipped + g.KernelLength;
                 if (transposed)
                 {
                     TransposeTaps(flipped, pk, g);
                 }
-                for (int s = 0; s < batch; s++)
+                int group = dx.IsEmpty || transposed ? GroupSize(g, columns.Length - reserved, batch) : 1;
+                for (int s0 = 0; s0 < batch; s0 += group)
                 {
-                    float* xs = px + (long)s * g.InputLength;
-                    float* dys = pdy + (long)s * g.OutputLength;
-                    if (pointwise)
-                    {
-                        // dKernel[patch x outC] += x_s^T dy_s: x_s read as A^T (row stride 1, column stride inC).
-                        Gemm.Product(width, pdk, outC, xs, 1, patch, dys, outC, patch, rows, outC, null, true, Activation.Linear, 0f);
-                    }
-                    else
-                    {
-                        // dKernel[patch x outC] += A^T dy_s: A^T(tap, pixel) read from the (padded) sample, rows and columns swapped.
-                        float* a = Prepare(pcols, xs, g, out int* pixels, out int* taps);
-                        Gemm.ProductGathered(width, pdk, outC, a, taps, pixels, dys, outC, patch, rows, outC, null, true, Activation.Linear, 0f);
-                    }
+                    int count = Math.Min(group, batch - s0);
+                    // dKernel[patch x outC] += A^T dy: A^T(tap, pixel) over the group's pixels, read from the (padded)
+                    // samples, rows and columns swapped; the multiply-adds into each element run in the order of
+                    // samples and pixels, as one sample at a time would.
+                    float* a = Prepare(pcols, px + (long)s0 * g.InputLength, count, g, out int* pixels, out int* taps);
+                    Gemm.ProductGathered(width, pdk, outC, a, taps, pixels, pdy + (long)s0 * g.OutputLength, outC, patch, count * rows, outC,
+                                         null, true, Activation.Linear, 0f);
                     if (dx.IsEmpty)
                     {
                         continue;
                     }
-                    float* dxs = pdx + (long)s * g.InputLength;
-                    if (transposed)
+                    for (int s = s0; s < s0 + count; s++)
                     {
-                        // dx_s[inH*inW x inC] = A flipped[kh*kw*outC x inC], A(input pixel, (ky, kx, oc)) =
-                        // dy_s[iy + padTop - ky, ix + padLeft - kx, oc] read from a zero-padded copy of dy_s.
-                        float* a = PrepareGradient(gradientScratch, dys, g, out int* pixels, out int* taps);
-                        Gemm.ProductGathered(width, dxs, g.InChannels, a, pixels, taps, flipped, g.InChannels, g.InHeight * g.InWidth,
-                                             g.KernelHeight * g.KernelWidth * outC, g.InChannels, null, false, Activation.Linear, 0f);
-                    }
-                    else if (pointwise)
-                    {
-                        // dx_s[rows x inC] = dy_s kernel^T directly.
-                        Gemm.ProductTransposedB(width, dxs, patch, dys, outC, pk, outC, rows, outC, patch, false);
-                    }
-                    else
-                    {
-                        // dcols[rows x patch] = dy_s[rows x outC] kernel^T (over the prepared sample, no longer needed),
-                        // then each column gradient is added back to the input position its receptive field read.
-                        Gemm.ProductTransposedB(width, pcols, patch, dys, outC, pk, outC, rows, outC, patch, false);
-                        new Span<float>(dxs, g.InputLength).Clear();
-                        Col2Im(width, dxs, pcols, g);
+                        float* dys = pdy + (long)s * g.OutputLength, dxs = pdx + (long)s * g.InputLength;
+                        if (transposed)
+                        {
+                            // dx_s[inH*inW x inC] = A flipped[kh*kw*outC x inC], A(input pixel, (ky, kx, oc)) =
+                            // dy_s[iy + padTop - ky, ix + padLeft - kx, oc] read from a zero-padded copy of dy_s.
+                            float* ag = PrepareGradient(gradientScratch, dys, g, out int* inputPixels, out int* flippedTaps);
+                            Gemm.ProductGathered(width, dxs, g.InChannels, ag, inputPixels, flippedTaps, flipped, g.InChannels,
+                                                 g.InHeight * g.InWidth, g.KernelHeight * g.KernelWidth * outC, g.InChannels, null, false,
+                                                 Activation.Linear, 0f);
+                        }
+                        else
+                        {
+                            // dcols[rows x patch] = dy_s[rows x outC] kernel^T (over the prepared sample, no longer needed),
+                            // then each column gradient is added back to the input position its receptive field read.
+                            Gemm.ProductTransposedB(width, pcols, patch, dys, outC, pk, outC, rows, outC, patch, false);
+                            new Span<float>(dxs, g.InputLength).Clear();
+                            Col2Im(width, dxs, pcols, g);
+                        }
                     }
                 }
             }
@@ -157,31 +166,37 @@ namespace ModelGen.Kernels
             g.OutHeight == g.InHeight && g.OutWidth == g.InWidth;
 
         /// <summary>
-        /// Lays one sample out in <paramref name="scratch"/> for a gathered product and returns where its receptive
-        /// fields start: the sample itself when every window lies inside it, else a zero-padded copy of the rows and
-        /// columns the windows cover (<see cref="Conv2DGeometry.PaddedHeight"/> x <see cref="Conv2DGeometry.PaddedWidth"/>). Two offset tables follow:
+        /// Lays <paramref name="count"/> consecutive samples out in <paramref name="scratch"/> for a gathered product and
+        /// returns where their receptive fields start: the samples themselves when every window lies inside a sample,
+        /// else zero-padded copies of the rows and columns the windows cover (<see cref="Conv2DGeometry.PaddedHeight"/> x
+        /// <see cref="Conv2DGeometry.PaddedWidth"/> each), one after the other. Two offset tables follow:
         /// <paramref name="taps"/>[(ky * kw + kx) * inC + c] (kernel tap from a window's corner) and
-        /// <paramref name="pixels"/>[oy * outW + ox] (the window's corner), so that the receptive field element of pixel
-        /// r and tap t lies at <c>result[pixels[r] + taps[t]]</c>.
+        /// <paramref name="pixels"/>[q * outH * outW + oy * outW + ox] (the corner of sample q's window), so that the
+        /// receptive field element of output row r and tap t lies at <c>result[pixels[r] + taps[t]]</c>.
         /// </summary>
-        private static float* Prepare(float* scratch, float* x, in Conv2DGeometry g, out int* pixels, out int* taps)
+        private static float* Prepare(float* scratch, float* x, int count, in Conv2DGeometry g, out int* pixels, out int* taps)
         {
             int inC = g.InChannels;
             float* fields = x;
-            int rowLength = g.InWidth * inC, padded = 0;
+            int rowLength = g.InWidth * inC, sampleLength = g.InputLength, padded = 0;
             if (g.NeedsPadding)
             {
                 int height = g.PaddedHeight, width = g.PaddedWidth;
                 rowLength = width * inC;
-                padded = height * rowLength;
+                sampleLength = height * rowLength;
+                padded = count * sampleLength;
                 fields = scratch;
                 new Span<float>(scratch, padded).Clear();
                 // Input rows and columns inside the covered extent (a VALID window may leave the last ones unread).
                 int copyRows = Math.Min(g.InHeight, height - g.PadTop), copyLength = Math.Min(g.InWidth, width - g.PadLeft) * inC;
-                for (int iy = 0; iy < copyRows; iy++)
+                for (int q = 0; q < count; q++)
                 {
-                    Buffer.MemoryCopy(x + (long)iy * g.InWidth * inC, scratch + (long)(iy + g.PadTop) * rowLength + g.PadLeft * inC,
-                                      (long)copyLength * sizeof(float), (long)copyLength * sizeof(float));
+                    float* source = x + (long)q * g.InputLength, target = scratch + (long)q * sampleLength + (long)g.PadTop * rowLength + g.PadLeft * inC;
+                    for (int iy = 0; iy < copyRows; iy++)
+                    {
+                        Buffer.MemoryCopy(source + (long)iy * g.InWidth * inC, target + (long)iy * rowLength,
+                                          (long)copyLength * sizeof(float), (long)copyLength * sizeof(float));
+                    }
                 }
             }
 
@@ -198,32 +213,44 @@ namespace ModelGen.Kernels
 
             pixels = taps + t;
             int r = 0, rowStep = g.StrideH * rowLength, columnStep = g.StrideW * inC;
-            for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int q = 0; q < count; q++)
             {
-                for (int ox = 0; ox < g.OutWidth; ox++) pixels[r++] = oy * rowStep + ox * columnStep;
+                int sample = q * sampleLength;
+                for (int oy = 0; oy < g.OutHeight; oy++)
+                {
+                    for (int ox = 0; ox < g.OutWidth; ox++) pixels[r++] = sample + oy * rowStep + ox * columnStep;
+                }
             }
             return fields;
         }
 
-        /// <summary>Floats <see cref="Prepare"/> writes: the padded copy (if any) and both offset tables.</summary>
-        private static int PreparedLength(in Conv2DGeometry g) =>
-            (g.NeedsPadding ? g.PaddedHeight * g.PaddedWidth * g.InChannels : 0) + g.PatchLength + g.OutHeight * g.OutWidth;
+        /// <summary>
+        /// How many samples <see cref="Prepare"/> lays out at once in <paramref name="available"/> floats of scratch: as
+        /// many as fit (padded copies and pixel offsets per sample, tap offsets once), at least 1, at most
+        /// <paramref name="batch"/>. <see cref="Conv2DGeometry.ColumnsLength"/> always holds one.
+        /// </summary>
+        private static int GroupSize(in Conv2DGeometry g, int available, int batch)
+        {
+            long perSample = (g.NeedsPadding ? (long)g.PaddedHeight * g.PaddedWidth * g.InChannels : 0) + (long)g.OutHeight * g.OutWidth;
+            return (int)Math.Clamp((available - (long)g.PatchLength) / perSample, 1, batch);
+        }
+
+        /// <summary>Floats <see cref="Prepare"/> writes for one sample: the padded copy (if any) and both offset tables.</summary>
+        private static long PreparedLength(in Conv2DGeometry g) =>
+            (g.NeedsPadding ? (long)g.PaddedHeight * g.PaddedWidth * g.InChannels : 0) + g.PatchLength + (long)g.OutHeight * g.OutWidth;
+
+        /// <summary>Floats the transposed convolution's operands take: the transposed kernel, dy's padded sample, its tables.</summary>
+        private static long TransposedLength(in Conv2DGeometry g) =>
+            g.KernelLength + (long)GradientHeight(g) * GradientWidth(g) * g.OutChannels + (long)g.InHeight * g.InWidth
+            + (long)g.KernelHeight * g.KernelWidth * g.OutChannels;
 
         /// <summary>
         /// Whether the input gradient is computed as a transposed convolution (an implicit product vectorized over input
-        /// channels) rather than by col2im: stride 1, at least 8 input channels, and scratch for its operands after a
-        /// prepared sample (the transposed kernel, dy's padded sample, its tables) within <see cref="Conv2DGeometry.ColumnsLength"/>.
+        /// channels) rather than by col2im: stride 1, at least 8 input channels, and scratch for its operands beside one
+        /// prepared sample within <see cref="Conv2DGeometry.ColumnsLength"/>.
         /// </summary>
-        internal static bool TransposedFits(in Conv2DGeometry g)
-        {
-            if (g.StrideH != 1 || g.StrideW != 1 || g.InChannels < 8)
-            {
-                return false;
-            }
-            long needed = (long)PreparedLength(g) + g.KernelLength + GradientHeight(g) * (long)GradientWidth(g) * g.OutChannels
-                          + (long)g.InHeight * g.InWidth + (long)g.KernelHeight * g.KernelWidth * g.OutChannels;
-            return needed <= g.ColumnsLength;
-        }
+        internal static bool TransposedFits(in Conv2DGeometry g) =>
+            g.StrideH == 1 && g.StrideW == 1 && g.InChannels >= 8 && PreparedLength(g) + TransposedLength(g) <= g.ColumnsLength;
 
         // dy padded so that every input pixel's kh x kw window of output positions lies inside it (stride 1).
         private static int GradientHeight(in Conv2DGeometry g) => g.InHeight + g.KernelHeight - 1;
