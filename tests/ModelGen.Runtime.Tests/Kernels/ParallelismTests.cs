@@ -13,6 +13,15 @@ namespace ModelGen.Runtime.Tests.Kernels
     {
     }
 
+    /// <summary>Reads <see cref="Parallelism.ThreadCount"/> once, when the test assembly is loaded.</summary>
+    internal static class ReadInitialThreadCount
+    {
+        internal static int Value { get; private set; }
+
+        [System.Runtime.CompilerServices.ModuleInitializer]
+        internal static void Read() => Value = Parallelism.ThreadCount;
+    }
+
     [Collection("Parallelism")]
     public sealed class ParallelismTests : IDisposable
     {
@@ -26,8 +35,12 @@ namespace ModelGen.Runtime.Tests.Kernels
 
         public void Dispose() => Parallelism.ThreadCount = 1;
 
+        // The thread count as the runtime starts it, read when this test assembly loads, before any test changes it
+        // (the tests below reset it to 1 after each, so reading it in a test could not see a wrong default).
+        private static readonly int InitialThreadCount = ReadInitialThreadCount.Value;
+
         [Fact]
-        public void DefaultThreadCount_IsOne() => Assert.Equal(1, Parallelism.ThreadCount);
+        public void DefaultThreadCount_IsOne() => Assert.Equal(1, InitialThreadCount);
 
         [Theory]
         [InlineData(0)]
