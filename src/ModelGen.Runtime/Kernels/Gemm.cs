@@ -312,17 +312,17 @@ namespace ModelGen.Kernels
             RowOffsets Offsets(int i, int rows);
 
             /// <summary>The offset of A(i, p) from A(i, 0).</summary>
-            nint Column(int p);
+            nint Column(nint p);
         }
 
         /// <summary>A(i, p) at <c>i * rowStride + p * columnStride</c>: A, or A^T with the strides swapped.</summary>
-        private readonly struct StridedA(int rowStride, int columnStride) : IOperandA
+        private readonly struct StridedA(int rowStride, nint columnStride) : IOperandA
         {
             public nint Row(int i) => (nint)i * rowStride;
 
             public RowOffsets Offsets(int i, int rows) => new(rowStride, rows);
 
-            public nint Column(int p) => (nint)p * columnStride;
+            public nint Column(nint p) => p * columnStride;
         }
 
         /// <summary>A(i, p) at <c>rows[i] + columns[p]</c>: receptive fields read where they lie.</summary>
@@ -332,7 +332,7 @@ namespace ModelGen.Kernels
 
             public RowOffsets Offsets(int i, int count) => new(rows + i, count);
 
-            public nint Column(int p) => columns[p];
+            public nint Column(nint p) => columns[p];
         }
 
         private struct DotKernel : IVectorKernel
@@ -351,7 +351,8 @@ namespace ModelGen.Kernels
         /// <summary>The offsets (in floats) of rows 1..5 of a tile of A from its row 0.</summary>
         private readonly struct RowOffsets
         {
-            public readonly int R1, R2, R3, R4, R5;
+            // Native-sized, so that the tiles' inner loops index A with them without a sign extension per use.
+            public readonly nint R1, R2, R3, R4, R5;
 
             /// <summary>Rows <paramref name="rowStride"/> apart, clamped to the last of <paramref name="rows"/> real rows
             /// (a partial tile recomputes its last row in the unused lanes instead of reading past A).</summary>
@@ -594,8 +595,8 @@ namespace ModelGen.Kernels
                 s30 = b0; s31 = b1; s40 = b0; s41 = b1; s50 = b0; s51 = b1;
             }
 
-            int r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, r4 = rows.R4, r5 = rows.R5;
-            for (int p = p0, end = p0 + kc; p < end; p++)
+            nint r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, r4 = rows.R4, r5 = rows.R5, bStride = ldb;
+            for (nint p = p0, end = p0 + kc; p < end; p++)
             {
                 float* ap = a + layout.Column(p);
                 TVec b0 = TOps.Load(b);
@@ -612,7 +613,7 @@ namespace ModelGen.Kernels
                 s40 = TOps.MultiplyAdd(av, b0, s40); s41 = TOps.MultiplyAdd(av, b1, s41);
                 av = TOps.Broadcast(ap[r5]);
                 s50 = TOps.MultiplyAdd(av, b0, s50); s51 = TOps.MultiplyAdd(av, b1, s51);
-                b += ldb;
+                b += bStride;
             }
 
             if (fused != Activation.Linear)
@@ -664,8 +665,8 @@ namespace ModelGen.Kernels
                 s40 = b0; s41 = b1; s42 = b2; s43 = b3; s50 = b0; s51 = b1; s52 = b2; s53 = b3;
             }
 
-            int r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, r4 = rows.R4, r5 = rows.R5;
-            for (int p = p0, end = p0 + kc; p < end; p++)
+            nint r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, r4 = rows.R4, r5 = rows.R5, bStride = ldb;
+            for (nint p = p0, end = p0 + kc; p < end; p++)
             {
                 float* ap = a + layout.Column(p);
                 TVec b0 = TOps.Load(b), b1 = TOps.Load(b + w), b2 = TOps.Load(b + 2 * w), b3 = TOps.Load(b + 3 * w);
@@ -681,7 +682,7 @@ namespace ModelGen.Kernels
                 s40 = TOps.MultiplyAdd(av, b0, s40); s41 = TOps.MultiplyAdd(av, b1, s41); s42 = TOps.MultiplyAdd(av, b2, s42); s43 = TOps.MultiplyAdd(av, b3, s43);
                 av = TOps.Broadcast(ap[r5]);
                 s50 = TOps.MultiplyAdd(av, b0, s50); s51 = TOps.MultiplyAdd(av, b1, s51); s52 = TOps.MultiplyAdd(av, b2, s52); s53 = TOps.MultiplyAdd(av, b3, s53);
-                b += ldb;
+                b += bStride;
             }
 
             if (fused != Activation.Linear)
@@ -725,8 +726,8 @@ namespace ModelGen.Kernels
                 s0 = b0; s1 = b0; s2 = b0; s3 = b0; s4 = b0; s5 = b0;
             }
 
-            int r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, r4 = rows.R4, r5 = rows.R5;
-            for (int p = p0, end = p0 + kc; p < end; p++)
+            nint r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, r4 = rows.R4, r5 = rows.R5, bStride = ldb;
+            for (nint p = p0, end = p0 + kc; p < end; p++)
             {
                 float* ap = a + layout.Column(p);
                 TVec b0 = TOps.Load(b);
@@ -736,7 +737,7 @@ namespace ModelGen.Kernels
                 s3 = TOps.MultiplyAdd(TOps.Broadcast(ap[r3]), b0, s3);
                 s4 = TOps.MultiplyAdd(TOps.Broadcast(ap[r4]), b0, s4);
                 s5 = TOps.MultiplyAdd(TOps.Broadcast(ap[r5]), b0, s5);
-                b += ldb;
+                b += bStride;
             }
 
             if (fused != Activation.Linear)
