@@ -108,10 +108,12 @@ namespace ModelGen.Kernels
                 // [inC x outC] block transposed (once per call), then dy's padded sample and its tables. Samples are
                 // prepared in groups before them, unless col2im needs the whole scratch for each sample's columns.
                 int reserved = transposed ? (int)TransposedLength(g) : 0;
-                float* flipped = pcols + columns.Length - reserved, gradientScratch = flipped + g.KernelLength;
+                float* flipped = pcols + columns.Length - reserved, paddedGradient = flipped + g.KernelLength;
+                int* inputPixels = null, flippedTaps = null;
                 if (transposed)
                 {
                     TransposeTaps(flipped, pk, g);
+                    PrepareGradient(paddedGradient, g, out inputPixels, out flippedTaps);
                 }
                 int group = dx.IsEmpty || transposed ? GroupSize(g, columns.Length - reserved, batch) : 1;
                 for (int s0 = 0; s0 < batch; s0 += group)
@@ -134,8 +136,8 @@ namespace ModelGen.Kernels
                         {
                             // dx_s[inH*inW x inC] = A flipped[kh*kw*outC x inC], A(input pixel, (ky, kx, oc)) =
                             // dy_s[iy + padTop - ky, ix + padLeft - kx, oc] read from a zero-padded copy of dy_s.
-                            float* ag = PrepareGradient(gradientScratch, dys, g, out int* inputPixels, out int* flippedTaps);
-                            Gemm.ProductGathered(width, dxs, g.InChannels, ag, inputPixels, flippedTaps, flipped, g.InChannels,
+                            CopyGradient(paddedGradient, dys, g);
+                            Gemm.ProductGathered(width, dxs, g.InChannels, paddedGradient, inputPixels, flippedTaps, flipped, g.InChannels,
                                                  g.InHeight * g.InWidth, g.KernelHeight * g.KernelWidth * outC, g.InChannels, null, false,
                                                  Activation.Linear, 0f);
                         }
@@ -272,21 +274,16 @@ namespace ModelGen.Kernels
         }
 
         /// <summary>
-        /// Lays dy's sample <paramref name="dy"/> out for the transposed convolution (stride 1): a zero-padded copy with
-        /// <c>kh - 1 - PadTop</c> rows above and <c>kw - 1 - PadLeft</c> columns left, then
+        /// Lays out, once per call, the transposed convolution's operand (stride 1): a zero-padded buffer for one sample of
+        /// dy with <c>kh - 1 - PadTop</c> rows above and <c>kw - 1 - PadLeft</c> columns left (<see cref="CopyGradient"/>
+        /// fills its interior per sample; the zero border is never written), then
         /// <paramref name="taps"/>[(ky * kw + kx) * outC + oc] (the flipped tap) and <paramref name="pixels"/>[iy * inW + ix],
-        /// so that <c>result[pixels[i] + taps[t]]</c> is dy[iy + PadTop - ky, ix + PadLeft - kx, oc], or 0 outside dy.
+        /// so that <c>scratch[pixels[i] + taps[t]]</c> is dy[iy + PadTop - ky, ix + PadLeft - kx, oc], or 0 outside dy.
         /// </summary>
-        private static float* PrepareGradient(float* scratch, float* dy, in Conv2DGeometry g, out int* pixels, out int* taps)
+        private static void PrepareGradient(float* scratch, in Conv2DGeometry g, out int* pixels, out int* taps)
         {
-            int outC = g.OutChannels, height = GradientHeight(g), width = GradientWidth(g), rowLength = width * outC;
-            int top = g.KernelHeight - 1 - g.PadTop, left = g.KernelWidth - 1 - g.PadLeft, padded = height * rowLength;
+            int outC = g.OutChannels, rowLength = GradientWidth(g) * outC, padded = GradientHeight(g) * rowLength;
             new Span<float>(scratch, padded).Clear();
-            long copy = (long)g.OutWidth * outC * sizeof(float);
-            for (int oy = 0; oy < g.OutHeight; oy++)
-            {
-                Buffer.MemoryCopy(dy + (long)oy * g.OutWidth * outC, scratch + (long)(oy + top) * rowLength + left * outC, copy, copy);
-            }
 
             taps = (int*)(scratch + padded);
             int t = 0;
@@ -305,7 +302,18 @@ namespace ModelGen.Kernels
             {
                 for (int ix = 0; ix < g.InWidth; ix++) pixels[r++] = iy * rowLength + ix * outC;
             }
-            return scratch;
+        }
+
+        /// <summary>Copies one sample of dy into the interior of the buffer <see cref="PrepareGradient"/> laid out.</summary>
+        private static void CopyGradient(float* scratch, float* dy, in Conv2DGeometry g)
+        {
+            int outC = g.OutChannels, rowLength = GradientWidth(g) * outC;
+            float* interior = scratch + (long)(g.KernelHeight - 1 - g.PadTop) * rowLength + (g.KernelWidth - 1 - g.PadLeft) * outC;
+            long copy = (long)g.OutWidth * outC * sizeof(float);
+            for (int oy = 0; oy < g.OutHeight; oy++)
+            {
+                Buffer.MemoryCopy(dy + (long)oy * g.OutWidth * outC, interior + (long)oy * rowLength, copy, copy);
+            }
         }
 
         /// <summary>
