@@ -83,6 +83,14 @@ namespace ModelGen.Kernels
         /// <summary>Floats in one output sample: <c>OutHeight * OutWidth * Channels</c>.</summary>
         public int OutputLength => OutHeight * OutWidth * Channels;
 
+        /// <summary>
+        /// Whether the windows tile the input: strides equal to the window, no padding before the input and enough
+        /// windows to reach its end, so every input lies in exactly one window (2x2 pooling with stride 2 on an even size).
+        /// </summary>
+        internal bool WindowsTile =>
+            StrideH == WindowHeight && StrideW == WindowWidth && PadTop == 0 && PadLeft == 0 &&
+            OutHeight * StrideH >= InHeight && OutWidth * StrideW >= InWidth;
+
         /// <summary>The shape in words, for messages.</summary>
         public override string ToString() =>
             $"{InHeight}x{InWidth}x{Channels} -> {OutHeight}x{OutWidth}x{Channels}, window {WindowHeight}x{WindowWidth}, " +

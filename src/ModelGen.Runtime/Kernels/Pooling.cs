@@ -23,7 +23,24 @@ namespace ModelGen.Kernels
         /// <exception cref="ArgumentException">A span's length does not match <paramref name="g"/>, or <paramref name="g"/> is default.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
         public static void MaxBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int batch, in Pool2DGeometry g) =>
-            MaxBackward(dx, dy, x, batch, g, Simd.Best);
+            MaxBackward(dx, dy, x, batch, g, Activation.Linear, 0f, Simd.Best);
+
+        /// <summary>
+        /// <see cref="MaxBackward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, in Pool2DGeometry)"/> and
+        /// the backward pass of the element-wise <paramref name="activation"/> that produced <paramref name="x"/>, in one
+        /// pass: <paramref name="dx"/> is the gradient with respect to the activation's input. Each routed gradient is
+        /// multiplied by the activation's derivative at its window's maximum (the output where it lands), exactly as
+        /// <c>Activations.Backward</c> after the plain overload would: one pass over the pooled layer's input instead of
+        /// two, with bitwise the same result where windows do not overlap (stride at least the window, as in 2x2 pooling
+        /// with stride 2), and the same up to rounding where they do (the derivative multiplies each share before the
+        /// shares are summed). <paramref name="alpha"/> is the LeakyRelu slope or the Elu scale.
+        /// </summary>
+        /// <exception cref="ArgumentException">A span's length does not match <paramref name="g"/>, <paramref name="g"/> is default,
+        /// or <paramref name="activation"/> is Softmax.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
+        public static void MaxBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int batch, in Pool2DGeometry g,
+                                       Activation activation, float alpha) =>
+            MaxBackward(dx, dy, x, batch, g, activation, alpha, Simd.Best);
 
         /// <summary>
         /// <c>y[oy, ox, c] =</c> the mean of the in-bounds inputs of the window: the divisor counts only positions inside
@@ -55,15 +72,23 @@ namespace ModelGen.Kernels
             }
         }
 
-        internal static void MaxBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int batch, in Pool2DGeometry g, SimdWidth width)
+        internal static void MaxBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int batch, in Pool2DGeometry g, SimdWidth width) =>
+            MaxBackward(dx, dy, x, batch, g, Activation.Linear, 0f, width);
+
+        internal static void MaxBackward(Span<float> dx, ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int batch, in Pool2DGeometry g,
+                                         Activation activation, float alpha, SimdWidth width)
         {
             CheckCommon(batch, g);
+            Check.ElementWise(activation, nameof(activation));
             Check.Length(dx.Length, (long)batch * g.InputLength, nameof(dx));
             Check.Length(dy.Length, (long)batch * g.OutputLength, nameof(dy));
             Check.Length(x.Length, (long)batch * g.InputLength, nameof(x));
             fixed (float* pdx = dx, pdy = dy, px = x)
             {
-                var kernel = new PoolKernel { Mode = Mode.MaxBackward, Out = pdy, In = px, InGradient = pdx, Batch = batch, G = g };
+                var kernel = new PoolKernel
+                {
+                    Mode = Mode.MaxBackward, Out = pdy, In = px, InGradient = pdx, Batch = batch, G = g, Activation = activation, Alpha = alpha,
+                };
                 RunBatch(ref kernel, width);
             }
         }
@@ -126,7 +151,10 @@ namespace ModelGen.Kernels
             RunSamples(job.Kernel, job.Width, (int)((long)part * batch / job.Parts), (int)((long)(part + 1) * batch / job.Parts));
         }
 
-        /// <summary>Samples [<paramref name="first"/>, <paramref name="end"/>) of <paramref name="whole"/>, clearing their part of dx first (backward).</summary>
+        /// <summary>
+        /// Samples [<paramref name="first"/>, <paramref name="end"/>) of <paramref name="whole"/>; backward clears their
+        /// part of dx first, unless the windows tile the input (every input in exactly one window: each is then written once).
+        /// </summary>
         private static void RunSamples(PoolKernel whole, SimdWidth width, int first, int end)
         {
             PoolKernel kernel = whole;
@@ -140,7 +168,10 @@ namespace ModelGen.Kernels
             if (kernel.InGradient != null)
             {
                 kernel.InGradient += inputs;
-                new Span<float>(kernel.InGradient, kernel.Batch * kernel.G.InputLength).Clear();
+                if (!kernel.G.WindowsTile)
+                {
+                    new Span<float>(kernel.InGradient, kernel.Batch * kernel.G.InputLength).Clear();
+                }
             }
             Simd.Chain(ref kernel, width, kernel.G.Channels);
         }
@@ -172,6 +203,8 @@ namespace ModelGen.Kernels
             public float* Out, In, InGradient;
             public int Batch;
             public Pool2DGeometry G;
+            public Activation Activation; // MaxBackward: the activation that produced In, whose derivative is applied too
+            public float Alpha;
 
             public void Run<TOps, TVec>(int start, int count)
                 where TOps : struct, IVectorOps<TVec>
@@ -179,6 +212,8 @@ namespace ModelGen.Kernels
             {
                 int w = TOps.Count, channels = G.Channels, inW = G.InWidth;
                 long rowStride = (long)inW * channels;
+                // Backward: windows that never overlap store each input's gradient instead of adding to it.
+                bool disjoint = G.StrideH >= G.WindowHeight && G.StrideW >= G.WindowWidth;
                 for (int s = 0; s < Batch; s++)
                 {
                     long inBase = (long)s * G.InputLength + start;
@@ -208,6 +243,11 @@ namespace ModelGen.Kernels
                                         float* window = In + first + c;
                                         TVec max = WindowMax<TOps, TVec>(window, rows, cols, rowStride, channels);
                                         TVec gradient = TOps.Load(outPixel + c);
+                                        if (Activation != Activation.Linear)
+                                        {
+                                            // The derivative where the gradient lands: the window's maximum is that input.
+                                            gradient = TOps.Multiply(gradient, VectorMath.DerivativeFromOutput<TOps, TVec>(max, Activation, TOps.Broadcast(Alpha)));
+                                        }
                                         TVec routed = TOps.Zero; // lanes whose maximum has been found already
                                         float* target = InGradient + first + c;
                                         for (int ky = 0; ky < rows; ky++)
@@ -216,7 +256,8 @@ namespace ModelGen.Kernels
                                             {
                                                 long offset = ky * rowStride + (long)kx * channels;
                                                 TVec hit = TOps.AndNot(TOps.Equal(TOps.Load(window + offset), max), routed);
-                                                TOps.Store(target + offset, TOps.Add(TOps.Load(target + offset), TOps.And(hit, gradient)));
+                                                TVec routedHere = TOps.And(hit, gradient);
+                                                TOps.Store(target + offset, disjoint ? routedHere : TOps.Add(TOps.Load(target + offset), routedHere));
                                                 routed = TOps.Or(routed, hit);
                                             }
                                         }
@@ -252,7 +293,7 @@ namespace ModelGen.Kernels
                                                 for (int kx = 0; kx < cols; kx++)
                                                 {
                                                     float* t = target + ky * rowStride + (long)kx * channels;
-                                                    TOps.Store(t, TOps.Add(TOps.Load(t), share));
+                                                    TOps.Store(t, disjoint ? share : TOps.Add(TOps.Load(t), share));
                                                 }
                                             }
                                         }

@@ -18,6 +18,10 @@ namespace ModelGen.Runtime.Tests.Kernels
             Pool(8, 6, 65, 2, 2, 2, 2, Padding.Valid),
             Pool(4, 7, 7, 3, 2, 1, 3, Padding.Same),
             Pool(1, 1, 16, 2, 2, 2, 2, Padding.Same),
+            // Disjoint windows that leave inputs out (a last row and column; gaps between windows): dx must be cleared
+            // there, while the tiling geometries above (2x2 stride 2 with no leading padding) overwrite every input.
+            Pool(7, 7, 5, 2, 2, 2, 2, Padding.Valid),
+            Pool(8, 8, 4, 2, 2, 3, 3, Padding.Valid),
         };
 
         [Theory]
@@ -88,6 +92,66 @@ namespace ModelGen.Runtime.Tests.Kernels
             Ref.Pooling.AvgBackward(dx, dy, 1, g);
             Assert.Equal(0.25f, dx[0]);
             Assert.Equal(2f, dx[24]);
+        }
+
+        [Theory]
+        [InlineData(Activation.Relu, 0f)]
+        [InlineData(Activation.LeakyRelu, 0.2f)]
+        [InlineData(Activation.Elu, 1f)]
+        [InlineData(Activation.Sigmoid, 0f)]
+        [InlineData(Activation.Tanh, 0f)]
+        public void MaxBackwardThroughActivation_EqualsPoolingThenActivationBackward(Activation activation, float alpha)
+        {
+            ulong seed = 900;
+            foreach (Pool2DGeometry g in Geometries)
+            foreach (int width in new[] { 16, 8, 4, 1 })
+            {
+                const int batch = 3;
+                // x is the activation's output: rounded pre-activations give ties, and Relu gives many zeros.
+                float[] preactivation = Random(batch * g.InputLength, seed++);
+                for (int i = 0; i < preactivation.Length; i++) preactivation[i] = MathF.Round(preactivation[i] * 4f) / 4f;
+                float[] x = new float[preactivation.Length];
+                Activations.Forward(x, preactivation, activation, alpha);
+                float[] dy = Random(batch * g.OutputLength, seed++);
+                float[] expected = Random(x.Length, seed++), actual = Random(x.Length, seed++);
+
+                Pooling.MaxBackward(expected, dy, x, batch, g, (SimdWidth)width);
+                Activations.Backward(expected, expected, x, activation, alpha);
+                Pooling.MaxBackward(actual, dy, x, batch, g, activation, alpha, (SimdWidth)width);
+
+                bool disjoint = g.StrideH >= g.WindowHeight && g.StrideW >= g.WindowWidth;
+                if (disjoint)
+                {
+                    for (int i = 0; i < x.Length; i++)
+                    {
+                        Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                                    $"{activation} {g} width {width}: dx[{i}] {actual[i]} vs {expected[i]}");
+                    }
+                }
+                else
+                {
+                    AssertClose(expected, actual, $"{activation} {g} width {width}");
+                }
+            }
+        }
+
+        [Fact]
+        public void MaxBackwardThroughSoftmax_Throws()
+        {
+            Pool2DGeometry g = Geometries[0];
+            var error = Assert.Throws<ArgumentException>(() => Pooling.MaxBackward(
+                new float[g.InputLength], new float[g.OutputLength], new float[g.InputLength], 1, g, Activation.Softmax, 0f));
+            Assert.Equal("activation", error.ParamName);
+        }
+
+        [Fact]
+        public void WindowsTile_OnlyWhenEveryInputIsInExactlyOneWindow()
+        {
+            Assert.True(Pool(8, 6, 65, 2, 2, 2, 2, Padding.Valid).WindowsTile);
+            Assert.True(Pool(5, 5, 3, 2, 2, 2, 2, Padding.Same).WindowsTile); // the padding row is after the input
+            Assert.False(Pool(7, 7, 5, 2, 2, 2, 2, Padding.Valid).WindowsTile); // the last row and column are in none
+            Assert.False(Pool(8, 8, 4, 2, 2, 3, 3, Padding.Valid).WindowsTile); // gaps between windows
+            Assert.False(Pool(7, 7, 17, 3, 3, 2, 2, Padding.Same).WindowsTile); // overlapping windows
         }
 
         [Fact]
