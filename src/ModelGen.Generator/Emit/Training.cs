@@ -256,14 +256,29 @@ internal static partial class ModelEmitter
                 int index = layer.Info.Spec.Index;
                 if (index < lowest) break;
                 if (index > lowest || layer.HasVariables) w.Line($"if (lowest > {index}) return;");
-                WriteLayerBackward(w, layer, plan, needInputDelta: index > lowest && layer.InputOffset >= 0);
+                WriteLayerBackward(w, i, plan, needInputDelta: index > lowest && layer.InputOffset >= 0);
             }
         }
         w.Line();
     }
 
-    private static void WriteLayerBackward(CodeWriter w, LayerPlan layer, ModelPlan plan, bool needInputDelta)
+    /// <summary>
+    /// Whether the max pooling at <paramref name="position"/> also applies the derivative of the fused activation of the
+    /// layer below it (the layer whose output it pools): one pass over that output instead of two.
+    /// </summary>
+    private static bool PoolTakesActivation(ModelPlan plan, int position)
     {
+        if (position < 1 || position >= plan.Layers.Count || plan.Layers[position].Info.Spec.Kind != LayerKind.MaxPool2D) return false;
+        LayerPlan below = plan.Layers[position - 1];
+        LayerSpec spec = below.Info.Spec;
+        return spec.Kind is LayerKind.Dense or LayerKind.Conv2D
+            && spec.Activation is not (ActivationKind.Linear or ActivationKind.Softmax)
+            && below.OutputOffset == plan.Layers[position].InputOffset;
+    }
+
+    private static void WriteLayerBackward(CodeWriter w, int position, ModelPlan plan, bool needInputDelta)
+    {
+        LayerPlan layer = plan.Layers[position];
         LayerInfo info = layer.Info;
         LayerSpec spec = info.Spec;
         string x = Buffer("a", layer.InputOffset, layer.InputLength);
@@ -286,6 +301,8 @@ internal static partial class ModelEmitter
                 case LayerKind.Conv2D:
                     if (spec.Activation == ActivationKind.Softmax)
                         w.Line($"{Kernels}.Activations.SoftmaxBackward({dy}, {dy}, {y}, {rows}, {info.Output.Channels});");
+                    else if (PoolTakesActivation(plan, position + 1))
+                        w.Line($"// The delta already went through the fused {spec.Activation}: the max pooling above applied its derivative.");
                     else if (spec.Activation != ActivationKind.Linear)
                         w.Line($"{Kernels}.Activations.Backward({dy}, {dy}, {y}, {ActivationLiteral(spec.Activation)}, {CodeWriter.Float(spec.Alpha)});  // delta through the fused activation, from its output");
                     if (spec.Kind == LayerKind.Dense)
@@ -313,7 +330,16 @@ internal static partial class ModelEmitter
                     }
                     break;
                 case LayerKind.MaxPool2D:
-                    if (needInputDelta) w.Line($"{Kernels}.Pooling.MaxBackward({dx}, {dy}, {x}, n, {GeometryField(info)});");
+                    if (!needInputDelta) break;
+                    if (PoolTakesActivation(plan, position))
+                    {
+                        LayerSpec below = plan.Layers[position - 1].Info.Spec;
+                        w.Line($"{Kernels}.Pooling.MaxBackward({dx}, {dy}, {x}, n, {GeometryField(info)}, {ActivationLiteral(below.Activation)}, {CodeWriter.Float(below.Alpha)});  // and through the {below.Activation} of layer {below.Index}");
+                    }
+                    else
+                    {
+                        w.Line($"{Kernels}.Pooling.MaxBackward({dx}, {dy}, {x}, n, {GeometryField(info)});");
+                    }
                     break;
                 case LayerKind.AvgPool2D:
                     if (needInputDelta) w.Line($"{Kernels}.Pooling.AvgBackward({dx}, {dy}, n, {GeometryField(info)});");
