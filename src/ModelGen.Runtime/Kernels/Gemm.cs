@@ -348,14 +348,14 @@ namespace ModelGen.Kernels
                 DotCore<TOps, TVec>(C, Ldc, A + start, Lda, B + start, Ldb, M, count, N, Accumulate || start > 0);
         }
 
-        /// <summary>The offsets (in floats) of rows 1..5 of a tile of A from its row 0.</summary>
+        /// <summary>The offsets (in floats) of rows 1..5 of a tile of A, or of C, from its row 0.</summary>
         private readonly struct RowOffsets
         {
             // Native-sized, so that the tiles' inner loops index A with them without a sign extension per use.
             public readonly nint R1, R2, R3, R4, R5;
 
             /// <summary>Rows <paramref name="rowStride"/> apart, clamped to the last of <paramref name="rows"/> real rows
-            /// (a partial tile recomputes its last row in the unused lanes instead of reading past A).</summary>
+            /// (a partial tile recomputes its last row in the unused rows instead of reading past A or writing past C).</summary>
             public RowOffsets(int rowStride, int rows)
             {
                 int last = rows - 1;
@@ -384,7 +384,7 @@ namespace ModelGen.Kernels
         /// Fewer rows than a tile with row-major B (batch 1: a GEMV) streams B once, row by row. Otherwise, per block of
         /// 256 rows of k and per strip of 2 vectors of columns, the strip of B is packed contiguously into a 32 KiB stack
         /// buffer (no L1 set conflicts when ldb is a multiple of 4 KiB, and B^T becomes row-major), then every 6-row
-        /// panel of A runs over it; the last m % 6 rows go through a spare tile.
+        /// panel of A runs over it; the last m % 6 rows go through a tile that repeats its last row.
         /// </summary>
         [SkipLocalsInit]
         private static void ProductCore<TOps, TVec, TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int brs, int bcs,
@@ -409,8 +409,10 @@ namespace ModelGen.Kernels
             bool wide = w == MaxVector && n >= 4 * w;
             int blockK = wide ? BlockK / 2 : BlockK;
             float* packed = stackalloc float[BlockK * 2 * MaxVector];
-            float* spare = stackalloc float[TileRows * 4 * MaxVector];
-            var spareOffsets = fullRows < m ? layout.Offsets(fullRows, m - fullRows) : default;
+            // C's rows in a tile; the last m % 6 rows go through a tile whose missing rows repeat the last real one
+            // (same A row, same C row: the repeats store the same values to the same place, nothing past C).
+            var cRows = new RowOffsets(ldc, TileRows);
+            var cLastRows = fullRows < m ? new RowOffsets(ldc, m - fullRows) : default;
             for (int p0 = 0; p0 < k; p0 += blockK)
             {
                 int kc = Math.Min(blockK, k - p0);
@@ -424,33 +426,19 @@ namespace ModelGen.Kernels
                     strip = wide && n - j >= 4 * w ? 4 * w : Math.Min(2 * w, n - j);
                     Pack<TOps, TVec>(packed, b + (long)p0 * brs + (long)j * bcs, brs, bcs, kc, strip);
                     float* stripBias = blockBias == null ? null : blockBias + j;
-                    for (int i = 0; i < fullRows; i += TileRows)
+                    for (int i = 0; i < m; i += TileRows)
                     {
+                        int rows = Math.Min(TileRows, m - i);
                         float* tile = c + (long)i * ldc + j;
-                        Tile<TOps, TVec, TLayout>(strip, tile, ldc, a + layout.Row(i), layout.Offsets(i, TileRows), layout, p0, packed, kc, load,
-                                                  stripBias, fused, alpha);
+                        Tile<TOps, TVec, TLayout>(strip, tile, rows == TileRows ? cRows : cLastRows, a + layout.Row(i), layout.Offsets(i, rows), layout,
+                                                  p0, packed, kc, load, stripBias, fused, alpha);
                         if (afterwards != Activation.Linear)
                         {
-                            for (int r = 0; r < TileRows; r++)
+                            for (int r = 0; r < rows; r++)
                             {
                                 float* row = tile + (long)r * ldc;
                                 VectorMath.ActivateRange<TOps, TVec>(row, row, strip, afterwards, alpha);
                             }
-                        }
-                    }
-                    if (fullRows < m)
-                    {
-                        int rows = m - fullRows;
-                        float* tile = c + (long)fullRows * ldc + j;
-                        if (load)
-                        {
-                            for (int r = 0; r < TileRows; r++) Copy<TOps, TVec>(spare + r * strip, tile + (long)Math.Min(r, rows - 1) * ldc, strip);
-                        }
-                        Tile<TOps, TVec, TLayout>(strip, spare, strip, a + layout.Row(fullRows), spareOffsets, layout, p0, packed, kc, load,
-                                                  stripBias, fused, alpha);
-                        for (int r = 0; r < rows; r++)
-                        {
-                            VectorMath.ActivateRange<TOps, TVec>(tile + (long)r * ldc, spare + r * strip, strip, afterwards, alpha);
                         }
                     }
                 }
@@ -461,7 +449,7 @@ namespace ModelGen.Kernels
         private const int MaxVector = 16;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Tile<TOps, TVec, TLayout>(int strip, float* c, int ldc, float* a, RowOffsets rows, TLayout layout, int p0, float* packed, int kc,
+        private static void Tile<TOps, TVec, TLayout>(int strip, float* c, RowOffsets cRows, float* a, RowOffsets rows, TLayout layout, int p0, float* packed, int kc,
                                                       bool load, float* bias, Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
@@ -469,15 +457,15 @@ namespace ModelGen.Kernels
         {
             if (strip == 4 * TOps.Count)
             {
-                Tile6x4<TOps, TVec, TLayout>(c, ldc, a, rows, layout, p0, packed, strip, kc, load, bias, fused, alpha);
+                Tile6x4<TOps, TVec, TLayout>(c, cRows, a, rows, layout, p0, packed, strip, kc, load, bias, fused, alpha);
             }
             else if (strip == 2 * TOps.Count)
             {
-                Tile6x2<TOps, TVec, TLayout>(c, ldc, a, rows, layout, p0, packed, strip, kc, load, bias, fused, alpha);
+                Tile6x2<TOps, TVec, TLayout>(c, cRows, a, rows, layout, p0, packed, strip, kc, load, bias, fused, alpha);
             }
             else
             {
-                Tile6x1<TOps, TVec, TLayout>(c, ldc, a, rows, layout, p0, packed, strip, kc, load, bias, fused, alpha);
+                Tile6x1<TOps, TVec, TLayout>(c, cRows, a, rows, layout, p0, packed, strip, kc, load, bias, fused, alpha);
             }
         }
 
@@ -569,14 +557,14 @@ namespace ModelGen.Kernels
         /// starts at <c>a + rows.Rr</c> and its column p lies <c>layout.Column(p)</c> further.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile6x2<TOps, TVec, TLayout>(float* c, int ldc, float* a, RowOffsets rows, TLayout layout, int p0, float* b, int ldb, int kc,
+        private static void Tile6x2<TOps, TVec, TLayout>(float* c, RowOffsets cRows, float* a, RowOffsets rows, TLayout layout, int p0, float* b, int ldb, int kc,
                                                          bool load, float* bias, Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
             where TLayout : struct, IOperandA
         {
             int w = TOps.Count;
-            float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+            float* c0 = c, c1 = c + cRows.R1, c2 = c + cRows.R2, c3 = c + cRows.R3, c4 = c + cRows.R4, c5 = c + cRows.R5;
             TVec s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51;
             if (load)
             {
@@ -638,14 +626,14 @@ namespace ModelGen.Kernels
 
         /// <summary>C[0..6, 0..4w) = init + A[0..6, p0..p0 + kc) B[0..kc, 0..4w): 24 accumulators, Vector512 only.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile6x4<TOps, TVec, TLayout>(float* c, int ldc, float* a, RowOffsets rows, TLayout layout, int p0, float* b, int ldb, int kc,
+        private static void Tile6x4<TOps, TVec, TLayout>(float* c, RowOffsets cRows, float* a, RowOffsets rows, TLayout layout, int p0, float* b, int ldb, int kc,
                                                          bool load, float* bias, Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
             where TLayout : struct, IOperandA
         {
             int w = TOps.Count;
-            float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+            float* c0 = c, c1 = c + cRows.R1, c2 = c + cRows.R2, c3 = c + cRows.R3, c4 = c + cRows.R4, c5 = c + cRows.R5;
             TVec s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33, s40, s41, s42, s43, s50, s51, s52, s53;
             if (load)
             {
@@ -707,13 +695,13 @@ namespace ModelGen.Kernels
 
         /// <summary>C[0..6, 0..w) = init + A[0..6, p0..p0 + kc) B[0..kc, 0..w): the last vector of a panel.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile6x1<TOps, TVec, TLayout>(float* c, int ldc, float* a, RowOffsets rows, TLayout layout, int p0, float* b, int ldb, int kc,
+        private static void Tile6x1<TOps, TVec, TLayout>(float* c, RowOffsets cRows, float* a, RowOffsets rows, TLayout layout, int p0, float* b, int ldb, int kc,
                                                          bool load, float* bias, Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
             where TLayout : struct, IOperandA
         {
-            float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+            float* c0 = c, c1 = c + cRows.R1, c2 = c + cRows.R2, c3 = c + cRows.R3, c4 = c + cRows.R4, c5 = c + cRows.R5;
             TVec s0, s1, s2, s3, s4, s5;
             if (load)
             {
