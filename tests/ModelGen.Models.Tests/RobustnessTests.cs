@@ -1,4 +1,5 @@
-// Concurrent inference on shared weights, training refused while inference runs, and the numerical guards.
+// Concurrent inference on shared weights, training refused while inference runs, the numerical guards, and thread
+// counts (the process-wide default and a model's own ThreadCount).
 using System;
 using System.Threading;
 using System.Threading.Tasks;
@@ -225,5 +226,60 @@ public class ThreadCountTests
             }
         }
         Assert.Equal(Train(1), Train(2));
+    }
+
+    [Fact]
+    public void ModelThreadCountTwo_SharesJobsAndTrainsAndPredictsAsOneThread()
+    {
+        Assert.Equal(1, Kernels.Parallelism.ThreadCount); // the default these models override
+        (float[] Parameters, float[] Outputs, bool Shared) Run(int threads)
+        {
+            var model = new TutorialCnn { ThreadCount = threads };
+            var adam = new Adam(1e-3);
+            int[] labels = { 0, 1, 2, 3, 4, 5, 6, 7 };
+            float[] outputs = new float[TutorialCnn.BatchSize * TutorialCnn.OutputLength];
+            long shared = Kernels.Parallelism.JobsShared;
+            for (int step = 0; step < 2; step++)
+                model.TrainStep(TestUtil.Random(TutorialCnn.BatchSize * TutorialCnn.InputLength, 140 + step), labels, adam);
+            bool trainingShared = Kernels.Parallelism.JobsShared > shared;
+            shared = Kernels.Parallelism.JobsShared;
+            model.Forward(TestUtil.Random(TutorialCnn.BatchSize * TutorialCnn.InputLength, 150), outputs);
+            bool forwardShared = Kernels.Parallelism.JobsShared > shared;
+            // Both must have handed work to the pool, or neither, else one of them ignored the model's count.
+            Assert.Equal(trainingShared, forwardShared);
+            Assert.Equal(1, Kernels.Parallelism.Current); // the model's scope ended with each call
+            return (model.Parameters.ToArray(), outputs, trainingShared);
+        }
+
+        var one = Run(1);
+        var two = Run(2);
+        Assert.False(one.Shared, "ThreadCount = 1 handed work to the pool");
+        Assert.True(two.Shared, "ThreadCount = 2 handed no work to the pool");
+        Assert.Equal(one.Parameters, two.Parameters);
+        Assert.Equal(one.Outputs, two.Outputs);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(int.MaxValue)]
+    public void ModelThreadCountOutOfRange_ThrowsNamingThreadCount(int value)
+    {
+        var model = new TutorialMlp { ThreadCount = 2 };
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => model.ThreadCount = value);
+        Assert.Equal(nameof(TutorialMlp.ThreadCount), error.ParamName);
+        Assert.Equal(2, model.ThreadCount);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.ThreadCount = Environment.ProcessorCount * 4 + 1);
+    }
+
+    [Fact]
+    public void TrainStepWithModelThreadCountTwo_AllocatesNothingAfterTheFirstCall()
+    {
+        var model = new TutorialCnn { ThreadCount = 2 };
+        float[] inputs = TestUtil.Random(TutorialCnn.BatchSize * TutorialCnn.InputLength, 160);
+        int[] labels = { 0, 1, 2, 3, 4, 5, 6, 7 };
+        var adam = new Adam(1e-4);
+        long shared = Kernels.Parallelism.JobsShared;
+        Assert.Equal(0, Allocations.InSteadyState(() => model.TrainStep(inputs, labels, adam), calls: 3));
+        Assert.True(Kernels.Parallelism.JobsShared > shared, "no work was handed to the pool");
     }
 }

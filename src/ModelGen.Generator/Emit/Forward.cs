@@ -17,6 +17,7 @@ internal static partial class ModelEmitter
         string final = plan.FinalInferenceOffset < 0 ? "x" : $"workspace.Activations.Span.Slice({plan.FinalInferenceOffset}, n * OutputLength)";
 
         WriteWorkspace(w, plan);
+        WriteThreadCount(w);
         WriteSampleCount(w);
 
         w.Line("/// <summary>");
@@ -215,9 +216,46 @@ internal static partial class ModelEmitter
         w.Line();
     }
 
-    /// <summary>Inference code wrapped in EnterInference/ExitInference on the given workspace.</summary>
+    /// <summary>
+    /// The model's own thread count: a property validated like <c>Parallelism.Use</c>, which every public entry point
+    /// that runs kernels applies once, with <see cref="WriteThreadScope"/>, so that one model can train on several
+    /// threads while another serves predictions on one.
+    /// </summary>
+    private static void WriteThreadCount(CodeWriter w)
+    {
+        w.Line("private int _threadCount;");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The threads this model's calls use, the calling thread included: 0, the default, follows the calling thread's");
+        w.Line("/// <see cref=\"global::ModelGen.Kernels.Parallelism.Use\"/> scope or else <see cref=\"global::ModelGen.Kernels.Parallelism.ThreadCount\"/>;");
+        w.Line("/// 1 keeps every call on the calling thread; at most <c>Environment.ProcessorCount * 4</c>. Each public call that runs");
+        w.Line("/// kernels (Forward, Predict, ForwardTo and, on a model with a loss, Evaluate and the training steps) opens a");
+        w.Line("/// <c>Parallelism.Use</c> scope with it for its duration, so other models and other threads keep their own count.");
+        w.Line("/// Results are bitwise the same for every thread count.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is below 0 or above <c>Environment.ProcessorCount * 4</c>.</exception>");
+        using (w.Block("public int ThreadCount"))
+        {
+            w.Line("get => _threadCount;");
+            using (w.Block("set"))
+            {
+                w.Line("int processors = global::System.Environment.ProcessorCount, max = processors * 4;");
+                w.Line("if (value < 0 || value > max)");
+                w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(ThreadCount), value, $\"ThreadCount must be between 0 (follow Parallelism.ThreadCount) and {max} (4 x the {processors} logical processors), but is {value}.\");");
+                w.Line("_threadCount = value;");
+            }
+        }
+        w.Line();
+    }
+
+    /// <summary>The first statement of a public entry point's work: this model's thread count until the method returns.</summary>
+    private static void WriteThreadScope(CodeWriter w) =>
+        w.Line("using var threads = global::ModelGen.Kernels.Parallelism.Use(ThreadCount);");
+
+    /// <summary>Inference code wrapped in EnterInference/ExitInference on the given workspace, under the model's thread count.</summary>
     private static void WriteInWorkspace(CodeWriter w, string workspace, Action body)
     {
+        WriteThreadScope(w);
         w.Line($"EnterInference({workspace});");
         w.OpenBlock("try");
         body();

@@ -36,6 +36,7 @@ internal static partial class ModelEmitter
         w.Line("/// </summary>");
         using (w.Block($"public float ComputeGradients({ReadOnlySpan} inputs, {labels} labels)"))
         {
+            WriteThreadScope(w);
             w.Line("EnterTraining();");
             w.Line("try { return ComputeGradientsFrom(0, inputs, labels, out _); }");
             w.Line("finally { ExitTraining(); }");
@@ -52,6 +53,7 @@ internal static partial class ModelEmitter
         using (w.Block($"public float TrainStepFrom(int layer, {ReadOnlySpan} activations, {labels} labels, global::ModelGen.Optimizer optimizer)"))
         {
             w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
+            WriteThreadScope(w);
             w.Line("EnterTraining();");
             w.OpenBlock("try");
             w.Line("float loss = ComputeGradientsFrom(layer, activations, labels, out bool finite);");

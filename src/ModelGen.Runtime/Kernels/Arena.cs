@@ -8,8 +8,9 @@ namespace ModelGen.Kernels
     public static unsafe class Arena
     {
         /// <summary>
-        /// Sets every element of <paramref name="values"/> to +0, as <see cref="Span{T}.Clear"/>; with
-        /// <see cref="Parallelism.ThreadCount"/> above 1 and at least 32,768 floats, as fixed 64-float-aligned parts on
+        /// Sets every element of <paramref name="values"/> to +0, as <see cref="Span{T}.Clear"/>; with more
+        /// than one thread in force on the calling thread (<see cref="Parallelism.Use"/>, else
+        /// <see cref="Parallelism.ThreadCount"/>) and at least 32,768 floats, as fixed 64-float-aligned parts on
         /// the worker pool. Generated models clear their gradient arena with it before each backward pass.
         /// </summary>
         /// <param name="values">The floats to clear, any length (an empty span does nothing).</param>

@@ -125,7 +125,7 @@ namespace ModelGen.Kernels
 
         /// <summary>
         /// Runs <paramref name="kernel"/> over all channels: on the calling thread, or, with
-        /// <see cref="Parallelism.ThreadCount"/> above 1 and a large [rows x channels] view, as groups of 16 channels
+        /// <see cref="Parallelism.Current"/> above 1 and a large [rows x channels] view, as groups of 16 channels
         /// split between threads. Each channel's statistics and outputs are computed by one thread, with the vector width
         /// and summation order of the one-thread call, so results are bitwise identical for every thread count.
         /// </summary>

@@ -2,7 +2,7 @@
 // the sample, or in a zero-padded copy when windows reach outside it) through two offset tables, output pixels x
 // kernel taps, instead of copying it into an im2col matrix; the kernel gradient is the same product with the tables
 // swapped. The input gradient multiplies dy by the kernel^T into `columns` and adds each row back where its window
-// read (col2im). With Parallelism.ThreadCount > 1 the products split their output rows between threads; col2im,
+// read (col2im). With Parallelism.Current > 1 the products split their output rows between threads; col2im,
 // which adds overlapping windows, stays on the calling thread.
 using System;
 

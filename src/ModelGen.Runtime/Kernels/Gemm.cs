@@ -173,7 +173,7 @@ namespace ModelGen.Kernels
         /// </summary>
         internal static int ColumnParts(int m, int k, int n)
         {
-            int threads = Parallelism.ThreadCount;
+            int threads = Parallelism.Current;
             if (threads == 1 || m >= 2 * TileRows || (long)m * k * n < ParallelMultiplyAdds)
             {
                 return 1;
@@ -204,7 +204,7 @@ namespace ModelGen.Kernels
         /// </summary>
         internal static int RowParts(int m, int k, int n)
         {
-            int threads = Parallelism.ThreadCount;
+            int threads = Parallelism.Current;
             if (threads == 1 || (long)m * k * n < ParallelMultiplyAdds)
             {
                 return 1;

@@ -28,12 +28,12 @@ namespace ModelGen.Kernels
         internal const int ElementsPerPart = 1 << 14;
 
         /// <summary>
-        /// How many parts <paramref name="length"/> units of work split into: 1 when <see cref="Parallelism.ThreadCount"/>
+        /// How many parts <paramref name="length"/> units of work split into: 1 when <see cref="Parallelism.Current"/>
         /// is 1 or the work is below two parts of <paramref name="minPerPart"/>, else at most one per thread.
         /// </summary>
         internal static int Parts(long length, long minPerPart)
         {
-            int threads = Parallelism.ThreadCount;
+            int threads = Parallelism.Current;
             if (threads == 1 || length < 2 * minPerPart)
             {
                 return 1;
@@ -72,7 +72,7 @@ namespace ModelGen.Kernels
 
         /// <summary>
         /// Runs <paramref name="kernel"/> over [0, <paramref name="length"/>) as <see cref="Simd.Chain{TKernel}"/> does,
-        /// split between threads when <see cref="Parallelism.ThreadCount"/> is above 1 and the range holds at least two
+        /// split between threads when <see cref="Parallelism.Current"/> is above 1 and the range holds at least two
         /// parts of <paramref name="minPerPart"/> indices. The kernel must be element-wise in its index (each index's
         /// result depends on that index only, like an element-wise map or a column sum) and keep no results in its fields.
         /// </summary>

@@ -119,7 +119,7 @@ namespace ModelGen.Kernels
 
         /// <summary>
         /// Runs <paramref name="kernel"/> over its whole batch: on the calling thread, or, when
-        /// <see cref="Parallelism.ThreadCount"/> is above 1 and the batch holds enough inputs, as fixed contiguous
+        /// <see cref="Parallelism.Current"/> is above 1 and the batch holds enough inputs, as fixed contiguous
         /// ranges of whole samples, one per thread. Samples are independent (backward too: windows overlap only within
         /// a sample), so each is computed exactly as in the single-thread call.
         /// </summary>

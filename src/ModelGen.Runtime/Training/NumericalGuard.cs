@@ -11,8 +11,9 @@ namespace ModelGen
     public static unsafe class NumericalGuard
     {
         /// <summary>
-        /// The index of the first NaN or infinity in <paramref name="values"/>, or -1 when all are finite. With
-        /// <see cref="Parallelism.ThreadCount"/> above 1 a long span (a model's whole gradient arena, checked every
+        /// The index of the first NaN or infinity in <paramref name="values"/>, or -1 when all are finite. With more
+        /// than one thread in force on the calling thread (<see cref="Parallelism.Use"/>, else
+        /// <see cref="Parallelism.ThreadCount"/>) a long span (a model's whole gradient arena, checked every
         /// training step) is searched in fixed parts on the worker pool; the answer is the same first index.
         /// </summary>
         public static int FirstNonFinite(ReadOnlySpan<float> values)

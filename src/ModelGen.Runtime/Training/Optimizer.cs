@@ -1,7 +1,7 @@
 // The contract between generated TrainStep methods and the optimizers: validation, slot state, clipping and the
 // learning rate live here once; each optimizer only writes its fused, vectorized update of one range. With
-// Parallelism.ThreadCount above 1, large element-wise passes (clip by value, the norm's rescale, the built-in updates)
-// run as fixed 64-aligned chunks of each range on the worker pool; the global norm's sum stays on one thread, in order.
+// Parallelism.Current above 1 (the calling thread's count), large element-wise passes (clip by value, the norm's
+// rescale, the built-in updates) run as fixed 64-aligned chunks of each range on the worker pool; the global norm's sum stays on one thread, in order.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -244,7 +244,7 @@ namespace ModelGen
         /// <summary>Whether passes over <paramref name="trainable"/> are split between threads: with more than one thread and enough floats.</summary>
         private static bool SplitsUpdate(ReadOnlySpan<ParameterRange> trainable)
         {
-            if (Parallelism.ThreadCount == 1) return false;
+            if (Parallelism.Current == 1) return false;
             long total = 0;
             foreach (ParameterRange range in trainable) total += range.Length;
             return ParallelChain.Parts(total, ParallelChain.ElementsPerPart) > 1;

@@ -1,5 +1,6 @@
 // The worker pool: every parallelised kernel gives bitwise the single-thread result for 2 and 3 threads, allocates
-// nothing per call, and the thread count is validated. These tests change a process-wide setting, so they run alone.
+// nothing per call, and the thread count is validated; a Use scope overrides the default on its own thread only, nests,
+// and keeps the pool's contract. These tests change a process-wide setting, so they run alone.
 using System;
 using ModelGen.Kernels;
 using ModelGen.Tests;
@@ -175,6 +176,134 @@ namespace ModelGen.Runtime.Tests.Kernels
             long shared = Parallelism.JobsShared;
             Gemm.Multiply(c, a, b, 6, 8, 16, accumulate: false);
             Assert.Equal(shared, Parallelism.JobsShared);
+        }
+
+        [Fact]
+        public void Use_SetsTheCountForTheCallingThreadOnly()
+        {
+            Parallelism.ThreadCount = 2;
+            using (Parallelism.Use(3))
+            {
+                Assert.Equal(3, Parallelism.Current);
+                Assert.Equal(2, Parallelism.ThreadCount); // the default is untouched
+                int seenElsewhere = 0;
+                var other = new System.Threading.Thread(() => seenElsewhere = Parallelism.Current);
+                other.Start();
+                other.Join();
+                Assert.Equal(2, seenElsewhere);
+            }
+            Assert.Equal(2, Parallelism.Current);
+        }
+
+        [Fact]
+        public void NestedScopes_RestoreTheOuterCountOnDispose()
+        {
+            using (Parallelism.Use(2))
+            {
+                using (Parallelism.Use(3))
+                {
+                    Assert.Equal(3, Parallelism.Current);
+                }
+                Assert.Equal(2, Parallelism.Current);
+            }
+            Assert.Equal(1, Parallelism.Current);
+        }
+
+        [Fact]
+        public void UseZero_KeepsTheOuterScopeAndTheDefault()
+        {
+            Parallelism.ThreadCount = 2;
+            using (Parallelism.Use(0))
+            {
+                Assert.Equal(2, Parallelism.Current);
+            }
+            using (Parallelism.Use(3))
+            {
+                using (Parallelism.Use(0))
+                {
+                    Assert.Equal(3, Parallelism.Current);
+                }
+                Assert.Equal(3, Parallelism.Current); // disposing the empty scope restored nothing
+                default(ThreadScope).Dispose();
+                Assert.Equal(3, Parallelism.Current);
+            }
+            Assert.Equal(2, Parallelism.Current);
+        }
+
+        [Theory]
+        [InlineData(-1)]
+        [InlineData(int.MinValue)]
+        [InlineData(int.MaxValue)]
+        public void UseOutOfRange_ThrowsNamingThreadCount(int value)
+        {
+            using (Parallelism.Use(2))
+            {
+                var error = Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.Use(value));
+                Assert.Equal("threadCount", error.ParamName);
+                Assert.Equal(2, Parallelism.Current); // a refused scope changes nothing
+            }
+            int max = Environment.ProcessorCount * 4;
+            Assert.Equal("threadCount", Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.Use(max + 1)).ParamName);
+            using (Parallelism.Use(max))
+            {
+                Assert.Equal(max, Parallelism.Current);
+            }
+        }
+
+        [Fact]
+        public void GemmUnderTwoThreadScope_SharesJobsAndIsBitwiseEqualToOneThread()
+        {
+            float[] a = Random(M * K, 40), b = Random(K * N, 41);
+            float[] expected = new float[M * N], actual = new float[M * N];
+            Gemm.Multiply(expected, a, b, M, K, N, accumulate: false); // the default, 1 thread
+            long shared = Parallelism.JobsShared;
+            using (Parallelism.Use(2))
+            {
+                Gemm.Multiply(actual, a, b, M, K, N, accumulate: false);
+            }
+            Assert.True(Parallelism.JobsShared > shared, "the scoped product was not handed to a worker");
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                    $"c[{i}]: {actual[i]:R} under Use(2), {expected[i]:R} on one thread");
+            }
+            shared = Parallelism.JobsShared;
+            Gemm.Multiply(actual, a, b, M, K, N, accumulate: false);
+            Assert.Equal(shared, Parallelism.JobsShared); // after the scope, the default (1) is back
+        }
+
+        [Fact]
+        public void ScopedCalls_AllocateNothingPerCall()
+        {
+            float[] a = Random(M * K, 42), b = Random(K * N, 43), c = new float[M * N];
+            long shared = Parallelism.JobsShared;
+            Assert.Equal(0L, Allocations.InSteadyState(() =>
+            {
+                using var threads = Parallelism.Use(2);
+                Gemm.Multiply(c, a, b, M, K, N, accumulate: false);
+            }, calls: 20));
+            Assert.True(Parallelism.JobsShared > shared, "no product was handed to a worker");
+        }
+
+        [Fact]
+        public void Pool_KeepsItsLargestNeedUntilTheDefaultChanges()
+        {
+            float[] a = Random(M * K, 44), b = Random(K * N, 45), c = new float[M * N];
+            void Multiply() => Gemm.Multiply(c, a, b, M, K, N, accumulate: false);
+
+            Parallelism.ThreadCount = 3;
+            Multiply(); // a changed default: the pool is resized to this call's need
+            Assert.Equal(2, Parallelism.WorkerCount);
+            using (Parallelism.Use(2)) Multiply();
+            Assert.Equal(2, Parallelism.WorkerCount); // a smaller scope stops no worker
+            using (Parallelism.Use(4)) Multiply();
+            Assert.Equal(3, Parallelism.WorkerCount); // a larger one adds the missing one
+            Multiply();
+            Assert.Equal(3, Parallelism.WorkerCount); // the unchanged default keeps the largest need
+
+            Parallelism.ThreadCount = 2;
+            Multiply(); // lowered: the next parallel call trims the pool to its own need
+            Assert.Equal(1, Parallelism.WorkerCount);
         }
     }
 }
