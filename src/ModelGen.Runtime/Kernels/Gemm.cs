@@ -1,10 +1,11 @@
-// Row-major matrix products through one register-blocked core: 6 rows x 2 vectors of accumulators, A broadcast, B
-// packed per 256-deep strip into L1 and streamed, bias and activation fused into the tile's store. A B, A^T B and
+// Row-major matrix products through one register-blocked core: 6 rows x 2 vectors of accumulators (6 x 4 with
+// Vector512), A broadcast, B packed per strip into L1 and streamed, bias and activation fused into the tile's store. A B, A^T B and
 // (from 6 rows up) A B^T differ only in strides; batch 1 takes a GEMV path (B rows streamed once) and A B^T with
 // fewer than 6 rows takes blocked dot products along the shared contiguous axis. Strips of B^T are packed by 8 x 8
 // register transposes. A can also be gathered: A(i, p) = a[rowTable[i] + columnTable[p]], which is how a convolution
 // multiplies its input's receptive fields without copying them into an im2col matrix first. With
-// Parallelism.ThreadCount > 1, large products split C's rows in whole tiles between threads.
+// more than one thread (Parallelism.Current), large products split C between threads: by 64-column chunks when
+// C is wider than tall (each thread then packs only its part of B), else by rows in whole tiles.
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -136,27 +137,29 @@ namespace ModelGen.Kernels
         private const long ParallelMultiplyAdds = 1L << 20;
 
         /// <summary>
-        /// Runs <paramref name="kernel"/> over all of its rows, on one thread, or, when <see cref="Parallelism.ThreadCount"/>
-        /// is above 1 and the product is large, as fixed contiguous ranges of whole 6-row tiles (the last range also takes
-        /// the m % 6 leftover rows), one per thread; a large product with too few rows for that (batch 1: a GEMV, whose
-        /// weights stream from memory) is split by columns instead, in ranges of whole 64-column chunks. Each element of
-        /// C is computed by one thread with the same blocking, packing, vector width and summation order as the
-        /// single-thread call, so the result is bitwise identical for any thread count.
+        /// Runs <paramref name="kernel"/> over all of its rows, on one thread, or, when the calling thread's count
+        /// (<see cref="Parallelism.Current"/>) is above 1 and the product is large, split between threads. A product with
+        /// fewer rows than columns (a dense layer at a training batch size: fc1's 50 x 1024 output over a 12.8 MB kernel;
+        /// batch 1: a GEMV) splits by columns, in ranges of whole 64-column chunks, so that each thread packs and reads only
+        /// its own part of B; a taller one (convolutions, kernel gradients) splits by rows, in fixed contiguous ranges of
+        /// whole 6-row tiles (the last range also takes the m % 6 leftover rows). Each element of C is computed by one
+        /// thread with the same packing, vector width and summation order as the single-thread call, so the result is
+        /// bitwise identical for any thread count.
         /// </summary>
         private static void RunRows(ref ProductKernel kernel, SimdWidth width, int n)
         {
-            int parts = RowParts(kernel.M, kernel.K, n);
-            if (parts > 1)
-            {
-                var job = new RowJob { Kernel = kernel, Width = width, N = n, Parts = parts };
-                Parallelism.Run(&RunRowPart, &job, parts);
-                return;
-            }
-            parts = ColumnParts(kernel.M, kernel.K, n);
+            int parts = ColumnParts(kernel.M, kernel.K, n);
             if (parts > 1)
             {
                 var job = new RowJob { Kernel = kernel, Width = width, N = n, Parts = parts };
                 Parallelism.Run(&RunColumnPart, &job, parts);
+                return;
+            }
+            parts = RowParts(kernel.M, kernel.K, n);
+            if (parts > 1)
+            {
+                var job = new RowJob { Kernel = kernel, Width = width, N = n, Parts = parts };
+                Parallelism.Run(&RunRowPart, &job, parts);
                 return;
             }
             Simd.Chain(ref kernel, width, n);
@@ -167,14 +170,14 @@ namespace ModelGen.Kernels
         private const int ColumnChunk = 64;
 
         /// <summary>
-        /// Into how many column ranges a product that <see cref="RowParts"/> leaves whole is split: 1 below the size
-        /// threshold or with enough rows for a row split, else <see cref="Parallelism.ThreadCount"/>, at most one range
-        /// per whole 64-column chunk.
+        /// Into how many column ranges a product is split: 1 below the size threshold, or when it has at least as many
+        /// rows as columns and enough rows for a row split (then <see cref="RowParts"/> decides), else
+        /// <see cref="Parallelism.Current"/>, at most one range per whole 64-column chunk (1 when there is one chunk).
         /// </summary>
         internal static int ColumnParts(int m, int k, int n)
         {
             int threads = Parallelism.Current;
-            if (threads == 1 || m >= 2 * TileRows || (long)m * k * n < ParallelMultiplyAdds)
+            if (threads == 1 || (m >= 2 * TileRows && m >= n) || (long)m * k * n < ParallelMultiplyAdds)
             {
                 return 1;
             }
@@ -199,8 +202,8 @@ namespace ModelGen.Kernels
         }
 
         /// <summary>
-        /// Into how many row ranges an [m x k] by [k x n] product is split: 1 below the size threshold, else
-        /// <see cref="Parallelism.ThreadCount"/>, at most one range per whole 6-row tile.
+        /// Into how many row ranges an [m x k] by [k x n] product that <see cref="ColumnParts"/> leaves whole is split:
+        /// 1 below the size threshold, else <see cref="Parallelism.Current"/>, at most one range per whole 6-row tile.
         /// </summary>
         internal static int RowParts(int m, int k, int n)
         {

@@ -150,7 +150,9 @@ namespace ModelGen.Runtime.Tests.Kernels
         [InlineData(3, 1)]
         [InlineData(2, 5)]
         [InlineData(3, 7)]  // too few rows for a row split: register tiles, split by columns
-        public void FewRowProducts_SplitByColumns_AreBitwiseEqualToOneThread(int threads, int rows)
+        [InlineData(2, 50)] // a dense layer at a training batch: fewer rows than columns, split by columns
+        [InlineData(3, 53)]
+        public void WideProducts_SplitByColumns_AreBitwiseEqualToOneThread(int threads, int rows)
         {
             // 1,093 columns: 17 whole 64-column chunks and a tail of 5 (a 4-wide vector and a float); k * n above the split threshold.
             const int k = 997, n = 1093;
@@ -166,6 +168,24 @@ namespace ModelGen.Runtime.Tests.Kernels
             }
 
             AssertSameForThreads(threads, Run, "y", "c");
+        }
+
+        [Fact]
+        public void SplitOrientation_ColumnsWhenWiderThanTall_RowsOtherwise()
+        {
+            using (Parallelism.Use(2))
+            {
+                // fc1 forward and input gradient at batch 50: each thread packs half of the 12.8 MB kernel.
+                Assert.Equal(2, Gemm.ColumnParts(50, 3136, 1024));
+                Assert.Equal(2, Gemm.ColumnParts(50, 1024, 3136));
+                // fc1's kernel gradient (3136 x 1024) and a convolution (pixels x 64 channels): rows.
+                Assert.Equal(1, Gemm.ColumnParts(3136, 50, 1024));
+                Assert.Equal(2, Gemm.RowParts(3136, 50, 1024));
+                Assert.Equal(1, Gemm.ColumnParts(1176, 800, 64));
+                // One 64-column chunk: nothing to split by columns, so rows.
+                Assert.Equal(1, Gemm.ColumnParts(50, 5000, 64));
+                Assert.Equal(2, Gemm.RowParts(50, 5000, 64));
+            }
         }
 
         [Fact]
