@@ -1,9 +1,11 @@
-// 2D convolution in NHWC as an implicit GEMM: per sample, the product reads each receptive field where it lies (in
-// the sample, or in a zero-padded copy when windows reach outside it) through two offset tables, output pixels x
-// kernel taps, instead of copying it into an im2col matrix; the kernel gradient is the same product with the tables
-// swapped. The input gradient multiplies dy by the kernel^T into `columns` and adds each row back where its window
-// read (col2im). With Parallelism.Current > 1 the products split their output rows between threads; col2im,
-// which adds overlapping windows, stays on the calling thread.
+// 2D convolution in NHWC as an implicit GEMM: for a group of samples at a time, the product reads each receptive
+// field where it lies (in the sample, or in a zero-padded copy when windows reach outside it) through two offset
+// tables, output pixels x kernel taps, instead of copying it into an im2col matrix; the kernel gradient is the same
+// product with the tables swapped. The input gradient of a stride-1 layer with 8 or more input channels is a
+// transposed convolution (the same product over zero-padded copies of dy and the tap-transposed kernel, also in
+// groups); otherwise it multiplies dy by the kernel^T into `columns` per sample and adds each row back where its
+// window read (col2im). With Parallelism.Current > 1 the products split between threads; col2im, which adds
+// overlapping windows, stays on the calling thread.
 using System;
 
 namespace ModelGen.Kernels
@@ -109,11 +111,9 @@ namespace ModelGen.Kernels
                 // prepared in groups before them, unless col2im needs the whole scratch for each sample's columns.
                 int reserved = transposed ? (int)TransposedLength(g) : 0;
                 float* flipped = pcols + columns.Length - reserved, paddedGradient = flipped + g.KernelLength;
-                int* inputPixels = null, flippedTaps = null;
                 if (transposed)
                 {
                     TransposeTaps(flipped, pk, g);
-                    PrepareGradient(paddedGradient, g, out inputPixels, out flippedTaps);
                 }
                 int group = dx.IsEmpty || transposed ? GroupSize(g, columns.Length - reserved, batch) : 1;
                 for (int s0 = 0; s0 < batch; s0 += group)
@@ -125,31 +125,20 @@ namespace ModelGen.Kernels
                     float* a = Prepare(pcols, px + (long)s0 * g.InputLength, count, g, out int* pixels, out int* taps);
                     Gemm.ProductGathered(width, pdk, outC, a, taps, pixels, pdy + (long)s0 * g.OutputLength, outC, patch, count * rows, outC,
                                          null, true, Activation.Linear, 0f);
-                    if (dx.IsEmpty)
+                    if (dx.IsEmpty || transposed)
                     {
                         continue;
                     }
-                    for (int s = s0; s < s0 + count; s++)
-                    {
-                        float* dys = pdy + (long)s * g.OutputLength, dxs = pdx + (long)s * g.InputLength;
-                        if (transposed)
-                        {
-                            // dx_s[inH*inW x inC] = A flipped[kh*kw*outC x inC], A(input pixel, (ky, kx, oc)) =
-                            // dy_s[iy + padTop - ky, ix + padLeft - kx, oc] read from a zero-padded copy of dy_s.
-                            CopyGradient(paddedGradient, dys, g);
-                            Gemm.ProductGathered(width, dxs, g.InChannels, paddedGradient, inputPixels, flippedTaps, flipped, g.InChannels,
-                                                 g.InHeight * g.InWidth, g.KernelHeight * g.KernelWidth * outC, g.InChannels, null, false,
-                                                 Activation.Linear, 0f);
-                        }
-                        else
-                        {
-                            // dcols[rows x patch] = dy_s[rows x outC] kernel^T (over the prepared sample, no longer needed),
-                            // then each column gradient is added back to the input position its receptive field read.
-                            Gemm.ProductTransposedB(width, pcols, patch, dys, outC, pk, outC, rows, outC, patch, false);
-                            new Span<float>(dxs, g.InputLength).Clear();
-                            Col2Im(width, dxs, pcols, g);
-                        }
-                    }
+                    // dcols[rows x patch] = dy_s[rows x outC] kernel^T (over the prepared sample, no longer needed), then
+                    // each column gradient is added back to the input position its receptive field read.
+                    float* dys = pdy + (long)s0 * g.OutputLength, dxs = pdx + (long)s0 * g.InputLength;
+                    Gemm.ProductTransposedB(width, pcols, patch, dys, outC, pk, outC, rows, outC, patch, false);
+                    new Span<float>(dxs, g.InputLength).Clear();
+                    Col2Im(width, dxs, pcols, g);
+                }
+                if (transposed)
+                {
+                    TransposedInputGradient(width, pdx, pdy, batch, g, flipped, pcols, columns.Length - reserved, paddedGradient);
                 }
             }
         }
@@ -274,18 +263,48 @@ namespace ModelGen.Kernels
         }
 
         /// <summary>
-        /// Lays out, once per call, the transposed convolution's operand (stride 1): a zero-padded buffer for one sample of
-        /// dy with <c>kh - 1 - PadTop</c> rows above and <c>kw - 1 - PadLeft</c> columns left (<see cref="CopyGradient"/>
-        /// fills its interior per sample; the zero border is never written), then
-        /// <paramref name="taps"/>[(ky * kw + kx) * outC + oc] (the flipped tap) and <paramref name="pixels"/>[iy * inW + ix],
-        /// so that <c>scratch[pixels[i] + taps[t]]</c> is dy[iy + PadTop - ky, ix + PadLeft - kx, oc], or 0 outside dy.
+        /// The input gradient of a stride-1 convolution as a transposed convolution, in groups of samples: dx[group pixels
+        /// x inC] = A flipped[kh*kw*outC x inC], A(input pixel of sample q, (ky, kx, oc)) = dy_q[iy + padTop - ky,
+        /// ix + padLeft - kx, oc], read from zero-padded copies of the group's dy samples. The copies and their tables go
+        /// into <paramref name="region"/> (the scratch the kernel gradient's prepared samples used, free again) as many
+        /// samples at a time as it holds, or, when it holds fewer than two, into <paramref name="single"/>, the space
+        /// reserved for one. Rows are independent, so the result is the same for any group size; one product per group
+        /// packs the flipped kernel once for its samples instead of once per sample.
         /// </summary>
-        private static void PrepareGradient(float* scratch, in Conv2DGeometry g, out int* pixels, out int* taps)
+        private static void TransposedInputGradient(SimdWidth width, float* dx, float* dy, int batch, in Conv2DGeometry g, float* flipped,
+                                                    float* region, long regionLength, float* single)
+        {
+            int pixels = g.InHeight * g.InWidth, taps = g.KernelHeight * g.KernelWidth * g.OutChannels;
+            long perSample = (long)GradientHeight(g) * GradientWidth(g) * g.OutChannels;
+            int group = (int)Math.Clamp((regionLength - taps) / (perSample + pixels), 1, batch);
+            float* buffer = group > 1 ? region : single;
+            PrepareGradient(buffer, group, g, out int* inputPixels, out int* flippedTaps);
+            for (int s0 = 0; s0 < batch; s0 += group)
+            {
+                int count = Math.Min(group, batch - s0);
+                for (int q = 0; q < count; q++)
+                {
+                    CopyGradient(buffer + q * perSample, dy + (long)(s0 + q) * g.OutputLength, g);
+                }
+                Gemm.ProductGathered(width, dx + (long)s0 * g.InputLength, g.InChannels, buffer, inputPixels, flippedTaps, flipped, g.InChannels,
+                                     count * pixels, taps, g.InChannels, null, false, Activation.Linear, 0f);
+            }
+        }
+
+        /// <summary>
+        /// Lays out, once per call, the transposed convolution's operand (stride 1): zero-padded buffers for
+        /// <paramref name="count"/> samples of dy, each with <c>kh - 1 - PadTop</c> rows above and <c>kw - 1 - PadLeft</c>
+        /// columns left (<see cref="CopyGradient"/> fills their interiors per group; the zero borders are never written),
+        /// then <paramref name="taps"/>[(ky * kw + kx) * outC + oc] (the flipped tap) and
+        /// <paramref name="pixels"/>[q * inH * inW + iy * inW + ix], so that <c>scratch[pixels[i] + taps[t]]</c> is
+        /// dy_q[iy + PadTop - ky, ix + PadLeft - kx, oc], or 0 outside dy.
+        /// </summary>
+        private static void PrepareGradient(float* scratch, int count, in Conv2DGeometry g, out int* pixels, out int* taps)
         {
             int outC = g.OutChannels, rowLength = GradientWidth(g) * outC, padded = GradientHeight(g) * rowLength;
-            new Span<float>(scratch, padded).Clear();
+            new Span<float>(scratch, count * padded).Clear();
 
-            taps = (int*)(scratch + padded);
+            taps = (int*)(scratch + (long)count * padded);
             int t = 0;
             for (int ky = 0; ky < g.KernelHeight; ky++)
             {
@@ -298,13 +317,16 @@ namespace ModelGen.Kernels
 
             pixels = taps + t;
             int r = 0;
-            for (int iy = 0; iy < g.InHeight; iy++)
+            for (int q = 0; q < count; q++)
             {
-                for (int ix = 0; ix < g.InWidth; ix++) pixels[r++] = iy * rowLength + ix * outC;
+                for (int iy = 0; iy < g.InHeight; iy++)
+                {
+                    for (int ix = 0; ix < g.InWidth; ix++) pixels[r++] = q * padded + iy * rowLength + ix * outC;
+                }
             }
         }
 
-        /// <summary>Copies one sample of dy into the interior of the buffer <see cref="PrepareGradient"/> laid out.</summary>
+        /// <summary>Copies one sample of dy into the interior of one of the buffers <see cref="PrepareGradient"/> laid out.</summary>
         private static void CopyGradient(float* scratch, float* dy, in Conv2DGeometry g)
         {
             int outC = g.OutChannels, rowLength = GradientWidth(g) * outC;
