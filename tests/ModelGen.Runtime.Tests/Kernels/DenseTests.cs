@@ -11,6 +11,9 @@ namespace ModelGen.Runtime.Tests.Kernels
         private static readonly (int Batch, int Inputs, int Units)[] Shapes =
         {
             (1, 1, 1), (1, 65, 17), (1, 33, 10), (3, 7, 65), (7, 17, 33), (6, 3, 7), (17, 65, 3), (50, 33, 10), (13, 1, 40),
+            // Shallow products with many rows (the panel-over-all-strips order): forward with 120 inputs over three
+            // column ranges of packed strips, and a kernel gradient 60 x 12 x 200.
+            (50, 120, 600), (12, 60, 200),
         };
 
         [Theory]
@@ -20,9 +23,10 @@ namespace ModelGen.Runtime.Tests.Kernels
             ulong seed = 100;
             foreach (var (batch, inputs, units) in Shapes)
             foreach (Activation activation in new[] { Activation.Linear, Activation.Relu, Activation.LeakyRelu, Activation.Elu, Activation.Sigmoid, Activation.Tanh })
+            foreach (bool withBias in new[] { true, false })
             {
                 float[] x = Random(batch * inputs, seed++), kernel = Random(inputs * units, seed++);
-                float[] bias = (seed & 1) == 0 ? Random(units, seed++) : Array.Empty<float>();
+                float[] bias = withBias ? Random(units, seed++) : Array.Empty<float>();
                 float[] expected = new float[batch * units], actual = new float[batch * units];
                 Ref.Dense.Forward(expected, x, kernel, bias, batch, inputs, units, activation, 0.2f);
                 Dense.Forward(actual, x, kernel, bias, batch, inputs, units, activation, 0.2f, (SimdWidth)width);
