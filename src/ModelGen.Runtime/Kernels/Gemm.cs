@@ -411,6 +411,11 @@ namespace ModelGen.Kernels
             // and half as deep, so that a packed strip still fills the same 32 KiB.
             bool wide = w == MaxVector && n >= 4 * w;
             int blockK = wide ? BlockK / 2 : BlockK;
+            if (k <= blockK && m >= 8 * TileRows && n > 4 * w)
+            {
+                ShallowCore<TOps, TVec, TLayout>(c, ldc, a, layout, b, brs, bcs, m, k, n, bias, accumulate, activation, alpha, wide);
+                return;
+            }
             float* packed = stackalloc float[BlockK * 2 * MaxVector];
             // C's rows in a tile; the last m % 6 rows go through a tile whose missing rows repeat the last real one
             // (same A row, same C row: the repeats store the same values to the same place, nothing past C).
@@ -450,6 +455,64 @@ namespace ModelGen.Kernels
 
         // The widest vector, in floats: sizes the packing buffers.
         private const int MaxVector = 16;
+
+        // Floats of packed B that ShallowCore keeps on the stack: 128 KiB, within L2 beside C's rows.
+        private const int ShallowPanel = 32768;
+
+        /// <summary>
+        /// <see cref="ProductCore{TOps, TVec, TLayout}"/> for a shallow product (k within one block) with many rows: a
+        /// kernel gradient such as fc1's, 3136 x 50 x 1024, whose C (12.8 MB) is read and written once per call. Strip
+        /// by strip, C would be walked in 256-byte pieces of rows 4 KiB apart, one page per row; here the strips of a
+        /// range of columns are packed once (up to 128 KiB), and each 6-row panel runs over all of them, so C is read
+        /// and written row after row. Each element gets the same multiply-adds in the same order as in the strip order.
+        /// </summary>
+        [SkipLocalsInit]
+        private static void ShallowCore<TOps, TVec, TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int brs, int bcs,
+                                                             int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha, bool wide)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+            where TLayout : struct, IOperandA
+        {
+            int w = TOps.Count;
+            float* packed = stackalloc float[ShallowPanel];
+            Activation fused = IsRectifier(activation) ? activation : Activation.Linear;
+            Activation afterwards = fused == Activation.Linear ? activation : Activation.Linear;
+            var cRows = new RowOffsets(ldc, TileRows);
+            var cLastRows = m % TileRows != 0 ? new RowOffsets(ldc, m % TileRows) : default;
+            // Columns per range: whole 64-column chunks whose packed strips fit the buffer (k <= 256: at least 128).
+            int range = Math.Max(ColumnChunk, ShallowPanel / k / ColumnChunk * ColumnChunk);
+            for (int j0 = 0; j0 < n; j0 += range)
+            {
+                int end = Math.Min(n, j0 + range);
+                // Strip j (from j0) starts at packed + (j - j0) * k: each holds k rows of its width.
+                for (int j = j0, strip; j < end; j += strip)
+                {
+                    strip = wide && end - j >= 4 * w ? 4 * w : Math.Min(2 * w, end - j);
+                    Pack<TOps, TVec>(packed + (long)(j - j0) * k, b + (long)j * bcs, brs, bcs, k, strip);
+                }
+                for (int i = 0; i < m; i += TileRows)
+                {
+                    int rows = Math.Min(TileRows, m - i);
+                    RowOffsets aRows = layout.Offsets(i, rows);
+                    float* ai = a + layout.Row(i);
+                    for (int j = j0, strip; j < end; j += strip)
+                    {
+                        strip = wide && end - j >= 4 * w ? 4 * w : Math.Min(2 * w, end - j);
+                        float* tile = c + (long)i * ldc + j;
+                        Tile<TOps, TVec, TLayout>(strip, tile, rows == TileRows ? cRows : cLastRows, ai, aRows, layout, 0, packed + (long)(j - j0) * k, k,
+                                                  accumulate, accumulate || bias == null ? null : bias + j, fused, alpha);
+                        if (afterwards != Activation.Linear)
+                        {
+                            for (int r = 0; r < rows; r++)
+                            {
+                                float* row = tile + (long)r * ldc;
+                                VectorMath.ActivateRange<TOps, TVec>(row, row, strip, afterwards, alpha);
+                            }
+                        }
+                    }
+                }
+            }
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Tile<TOps, TVec, TLayout>(int strip, float* c, RowOffsets cRows, float* a, RowOffsets rows, TLayout layout, int p0, float* packed, int kc,

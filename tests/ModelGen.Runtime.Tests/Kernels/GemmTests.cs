@@ -57,6 +57,11 @@ namespace ModelGen.Runtime.Tests.Kernels
             Compare(0, width, 50, 300, 530, accumulate: true, 12);
             Compare(2, width, 530, 50, 37, accumulate: true, 13);
             Compare(1, width, 50, 301, 70, accumulate: false, 14);
+            // Shallow (k within one block) with many rows: panels run over all packed strips of a column range; k = 120
+            // makes three ranges of 600 columns, m = 200 ends with a 2-row tile.
+            Compare(2, width, 200, 120, 600, accumulate: true, 15);
+            Compare(0, width, 200, 120, 600, accumulate: false, 16);
+            Compare(1, width, 97, 40, 130, accumulate: true, 17);
         }
 
         [Fact]
