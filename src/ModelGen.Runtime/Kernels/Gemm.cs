@@ -162,7 +162,7 @@ namespace ModelGen.Kernels
                 Parallelism.Run(&RunRowPart, &job, parts);
                 return;
             }
-            Simd.Chain(ref kernel, width, n);
+            kernel.RunColumns(width, n);
         }
 
         // Columns per chunk of a column split: a multiple of every vector width and of a strip (2 vectors), so that each
@@ -198,7 +198,7 @@ namespace ModelGen.Kernels
             {
                 columns.Bias += first;
             }
-            Simd.Chain(ref columns, job.Width, end - first);
+            columns.RunColumns(job.Width, end - first);
         }
 
         /// <summary>
@@ -251,7 +251,7 @@ namespace ModelGen.Kernels
                 rows.A += (long)first * rows.ARowStride;
             }
             rows.M = end - first;
-            Simd.Chain(ref rows, job.Width, job.N);
+            rows.RunColumns(job.Width, job.N);
         }
 
         /// <summary>
@@ -286,6 +286,35 @@ namespace ModelGen.Kernels
             public bool Accumulate;
             public Activation Activation;
             public float Alpha;
+
+            /// <summary>
+            /// Columns [0, <paramref name="n"/>): with Vector512 and a full tile of rows, the multiple of 16 on the widest
+            /// path and the last 1 to 15 columns as one zero-padded vector (a 10-class logits layer: one pass, not an
+            /// 8-wide, a 4-wide and a scalar one); otherwise split between widths by <see cref="Simd.Chain{TKernel}"/>.
+            /// </summary>
+            public void RunColumns(SimdWidth width, int n)
+            {
+                int tail = n & (MaxVector - 1);
+                if (width < SimdWidth.V512 || tail == 0 || M < TileRows)
+                {
+                    Simd.Chain(ref this, width, n);
+                    return;
+                }
+                if (n > tail)
+                {
+                    Run<Ops512, Vector512<float>>(0, n - tail);
+                }
+                int start = n - tail;
+                float* c = C + start, b = B + (long)start * BColStride, bias = Bias == null ? null : Bias + start;
+                if (ARows == null)
+                {
+                    ProductTail(c, Ldc, A, new StridedA(ARowStride, AColStride), b, BRowStride, BColStride, M, K, tail, bias, Accumulate, Activation, Alpha);
+                }
+                else
+                {
+                    ProductTail(c, Ldc, A, new GatheredA(ARows, AColumns), b, BRowStride, BColStride, M, K, tail, bias, Accumulate, Activation, Alpha);
+                }
+            }
 
             public void Run<TOps, TVec>(int start, int count)
                 where TOps : struct, IVectorOps<TVec>
@@ -455,6 +484,65 @@ namespace ModelGen.Kernels
 
         // The widest vector, in floats: sizes the packing buffers.
         private const int MaxVector = 16;
+
+        /// <summary>
+        /// The last <paramref name="count"/> (1 to 15) columns of a product with at least a tile of rows, as one Vector512
+        /// column: per 256-deep block, B's columns are packed with zeros up to 16, each 6-row tile accumulates into a
+        /// 6 x 16 buffer (C's rows copied in when accumulating), and the real columns are copied out. Each element gets
+        /// the same fused multiply-adds in the same order as on the narrower paths.
+        /// </summary>
+        [SkipLocalsInit]
+        private static void ProductTail<TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int brs, int bcs, int m, int k, int count,
+                                                 float* bias, bool accumulate, Activation activation, float alpha)
+            where TLayout : struct, IOperandA
+        {
+            const int w = MaxVector;
+            float* packed = stackalloc float[BlockK * w];
+            float* tile = stackalloc float[TileRows * w];
+            float* paddedBias = stackalloc float[w];
+            new Span<float>(tile, TileRows * w).Clear();
+            for (int jj = 0; jj < w; jj++) paddedBias[jj] = bias != null && jj < count ? bias[jj] : 0f;
+            var tileRows = new RowOffsets(w, TileRows);
+            for (int p0 = 0; p0 < k; p0 += BlockK)
+            {
+                int kc = Math.Min(BlockK, k - p0);
+                bool load = accumulate || p0 > 0;
+                Activation blockActivation = p0 + kc == k ? activation : Activation.Linear;
+                Activation fused = IsRectifier(blockActivation) ? blockActivation : Activation.Linear;
+                Activation afterwards = fused == Activation.Linear ? blockActivation : Activation.Linear;
+                for (int p = 0; p < kc; p++)
+                {
+                    float* source = b + (long)(p0 + p) * brs, target = packed + p * w;
+                    for (int jj = 0; jj < count; jj++) target[jj] = source[(long)jj * bcs];
+                    for (int jj = count; jj < w; jj++) target[jj] = 0f;
+                }
+                for (int i = 0; i < m; i += TileRows)
+                {
+                    int rows = Math.Min(TileRows, m - i);
+                    float* cTile = c + (long)i * ldc;
+                    if (load)
+                    {
+                        // Missing rows repeat the last real one, as in the main tiles.
+                        for (int r = 0; r < TileRows; r++)
+                        {
+                            float* row = cTile + (long)Math.Min(r, rows - 1) * ldc;
+                            for (int jj = 0; jj < count; jj++) tile[r * w + jj] = row[jj];
+                        }
+                    }
+                    Tile6x1<Ops512, Vector512<float>, TLayout>(tile, tileRows, a + layout.Row(i), layout.Offsets(i, rows), layout, p0, packed, w, kc,
+                                                               load, paddedBias, fused, alpha);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float* source = tile + r * w, row = cTile + (long)r * ldc;
+                        if (afterwards != Activation.Linear)
+                        {
+                            VectorMath.ActivateRange<Ops512, Vector512<float>>(source, source, w, afterwards, alpha);
+                        }
+                        for (int jj = 0; jj < count; jj++) row[jj] = source[jj];
+                    }
+                }
+            }
+        }
 
         // Floats of packed B that ShallowCore keeps on the stack: 128 KiB, within L2 beside C's rows.
         private const int ShallowPanel = 32768;
