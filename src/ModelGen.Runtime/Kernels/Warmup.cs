@@ -56,11 +56,11 @@ namespace ModelGen.Kernels
         internal static bool Completed { get; private set; }
 
         /// <summary>
-        /// The kernels in the order a forward pass first meets them: a convolution with 32 output channels (the gathered product, the
-        /// widest 6-row tiles with a leftover-row tile, fused Relu), max pooling, then dense layers at batch 1 (the GEMV
+        /// The kernels in the order a forward pass first meets them: a convolution with 32 output channels (the gathered
+        /// product and the 6-row tiles a shallow 32-column product takes, fused Relu), max pooling, then dense layers at batch 1 (the GEMV
         /// path) with 16 units (widest vector), 9 units (the 8-wide and scalar tails a 10-class output takes) and 4
-        /// units (the 4-wide tail), and last a dense layer at batch 6 with 29 units (tiles of every width, as batched
-        /// inference uses them). Any exception is swallowed: the warm-up is an optimization, never a failure.
+        /// units (the 4-wide tail), and last a dense layer at batch 6 with 29 units (a 16-wide strip and a padded 13-column
+        /// tail, as batched inference uses them). Any exception is swallowed: the warm-up is an optimization, never a failure.
         /// </summary>
         private static void Run()
         {
