@@ -443,11 +443,11 @@ namespace ModelGen.Kernels
         /// <summary>
         /// The A B core over n columns, n a multiple of <c>TOps.Count</c>, A(i, p) where <paramref name="layout"/> says,
         /// B(p, j) at <c>b[p * brs + j * bcs]</c>.
-        /// Fewer rows than a tile with row-major B (batch 1: a GEMV) streams B once, row by row. Otherwise, per block of
-        /// 256 rows of k and per strip of 2 vectors of columns, the strip of B is packed contiguously into a 32 KiB stack
-        /// buffer (no L1 set conflicts when ldb is a multiple of 4 KiB, and B^T becomes row-major), then every 6-row
-        /// panel of A (8-row for a 32-column strip of Vector512) runs over it; the last rows go through a tile that
-        /// repeats its last row.
+        /// Fewer rows than a tile with row-major B (batch 1: a GEMV) streams B once, row by row; a shallow product with
+        /// many rows goes to <see cref="ShallowCore"/>. Otherwise, per block of k (256 deep, 128 for 4-vector strips) and
+        /// per strip of columns, the strip of B is packed contiguously into a 32 KiB stack buffer (no L1 set conflicts
+        /// when ldb is a multiple of 4 KiB, and B^T becomes row-major), then every 6-row panel of A (8-row for a deep
+        /// 32-column strip of Vector512) runs over it; the last rows go through a tile that repeats its last row.
         /// </summary>
         [SkipLocalsInit]
         private static void ProductCore<TOps, TVec, TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int brs, int bcs,
@@ -486,12 +486,10 @@ namespace ModelGen.Kernels
                 int kc = Math.Min(blockK, k - p0);
                 bool load = accumulate || p0 > 0;
                 float* blockBias = load ? null : bias;
-                Activation blockActivation = p0 + kc == k ? activation : Activation.Linear;
-                Activation fused = IsRectifier(blockActivation) ? blockActivation : Activation.Linear;
-                Activation afterwards = fused == Activation.Linear ? blockActivation : Activation.Linear;
+                SplitActivation(p0 + kc == k ? activation : Activation.Linear, out Activation fused, out Activation afterwards);
                 for (int j = 0, strip; j < n; j += strip)
                 {
-                    strip = wide && n - j >= 4 * w ? 4 * w : Math.Min(2 * w, n - j);
+                    strip = StripWidth(wide, w, n - j);
                     Pack<TOps, TVec>(packed, b + (long)p0 * brs + (long)j * bcs, brs, bcs, kc, strip);
                     float* stripBias = blockBias == null ? null : blockBias + j;
                     // A 2-vector strip of Vector512 (32 columns: a 32-channel convolution) in a deep product takes
@@ -507,14 +505,7 @@ namespace ModelGen.Kernels
                         float* tile = c + (long)i * ldc + j;
                         Tile<TOps, TVec, TLayout>(strip, tile, rows == TileRows ? cRows : cLastRows, a + layout.Row(i), layout.Offsets(i, rows), layout,
                                                   p0, packed, kc, load, stripBias, fused, alpha);
-                        if (afterwards != Activation.Linear)
-                        {
-                            for (int r = 0; r < rows; r++)
-                            {
-                                float* row = tile + (long)r * ldc;
-                                VectorMath.ActivateRange<TOps, TVec>(row, row, strip, afterwards, alpha);
-                            }
-                        }
+                        ActivateRows<TOps, TVec>(tile, ldc, rows, strip, afterwards, alpha);
                     }
                 }
             }
@@ -539,14 +530,7 @@ namespace ModelGen.Kernels
                 float* tile = c + (long)i * ldc;
                 Tile8x2<TOps, TVec, TLayout>(tile, new RowOffsets(ldc, rows), new RowOffsets67(ldc, rows), a + layout.Row(i), layout.Offsets(i, rows),
                                              layout.Offsets67(i, rows), layout, p0, packed, strip, kc, load, bias, fused, alpha);
-                if (afterwards != Activation.Linear)
-                {
-                    for (int r = 0; r < rows; r++)
-                    {
-                        float* row = tile + (long)r * ldc;
-                        VectorMath.ActivateRange<TOps, TVec>(row, row, strip, afterwards, alpha);
-                    }
-                }
+                ActivateRows<TOps, TVec>(tile, ldc, rows, strip, afterwards, alpha);
             }
         }
 
@@ -575,9 +559,7 @@ namespace ModelGen.Kernels
             {
                 int kc = Math.Min(BlockK, k - p0);
                 bool load = accumulate || p0 > 0;
-                Activation blockActivation = p0 + kc == k ? activation : Activation.Linear;
-                Activation fused = IsRectifier(blockActivation) ? blockActivation : Activation.Linear;
-                Activation afterwards = fused == Activation.Linear ? blockActivation : Activation.Linear;
+                SplitActivation(p0 + kc == k ? activation : Activation.Linear, out Activation fused, out Activation afterwards);
                 for (int p = 0; p < kc; p++)
                 {
                     float* source = b + (long)(p0 + p) * brs, target = packed + p * w;
@@ -631,8 +613,7 @@ namespace ModelGen.Kernels
         {
             int w = TOps.Count;
             float* packed = stackalloc float[ShallowPanel];
-            Activation fused = IsRectifier(activation) ? activation : Activation.Linear;
-            Activation afterwards = fused == Activation.Linear ? activation : Activation.Linear;
+            SplitActivation(activation, out Activation fused, out Activation afterwards);
             var cRows = new RowOffsets(ldc, TileRows);
             var cLastRows = m % TileRows != 0 ? new RowOffsets(ldc, m % TileRows) : default;
             // Columns per range: whole 64-column chunks whose packed strips fit the buffer (k <= 256: at least 128).
@@ -643,7 +624,7 @@ namespace ModelGen.Kernels
                 // Strip j (from j0) starts at packed + (j - j0) * k: each holds k rows of its width.
                 for (int j = j0, strip; j < end; j += strip)
                 {
-                    strip = wide && end - j >= 4 * w ? 4 * w : Math.Min(2 * w, end - j);
+                    strip = StripWidth(wide, w, end - j);
                     Pack<TOps, TVec>(packed + (long)(j - j0) * k, b + (long)j * bcs, brs, bcs, k, strip);
                 }
                 for (int i = 0; i < m; i += TileRows)
@@ -653,18 +634,11 @@ namespace ModelGen.Kernels
                     float* ai = a + layout.Row(i);
                     for (int j = j0, strip; j < end; j += strip)
                     {
-                        strip = wide && end - j >= 4 * w ? 4 * w : Math.Min(2 * w, end - j);
+                        strip = StripWidth(wide, w, end - j);
                         float* tile = c + (long)i * ldc + j;
                         Tile<TOps, TVec, TLayout>(strip, tile, rows == TileRows ? cRows : cLastRows, ai, aRows, layout, 0, packed + (long)(j - j0) * k, k,
                                                   accumulate, accumulate || bias == null ? null : bias + j, fused, alpha);
-                        if (afterwards != Activation.Linear)
-                        {
-                            for (int r = 0; r < rows; r++)
-                            {
-                                float* row = tile + (long)r * ldc;
-                                VectorMath.ActivateRange<TOps, TVec>(row, row, strip, afterwards, alpha);
-                            }
-                        }
+                        ActivateRows<TOps, TVec>(tile, ldc, rows, strip, afterwards, alpha);
                     }
                 }
             }
@@ -701,8 +675,36 @@ namespace ModelGen.Kernels
             where TVec : unmanaged =>
             relu ? TOps.Max(v, TOps.Zero) : TOps.Select(TOps.GreaterThan(v, TOps.Zero), v, TOps.Multiply(v, slope));
 
-        /// <summary>Relu and LeakyRelu are applied in the tile's registers; the others by a pass over the stored rows.</summary>
-        private static bool IsRectifier(Activation activation) => activation is Activation.Relu or Activation.LeakyRelu;
+        /// <summary>
+        /// Where a block's activation is applied: Relu and LeakyRelu in the tile's registers (<paramref name="fused"/>),
+        /// the others by a pass over the stored rows (<paramref name="afterwards"/>); the other one is Linear.
+        /// </summary>
+        private static void SplitActivation(Activation activation, out Activation fused, out Activation afterwards)
+        {
+            bool rectifier = activation is Activation.Relu or Activation.LeakyRelu;
+            fused = rectifier ? activation : Activation.Linear;
+            afterwards = rectifier ? Activation.Linear : activation;
+        }
+
+        /// <summary>Applies <paramref name="afterwards"/> (nothing when Linear) to a tile's <paramref name="rows"/> stored rows.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ActivateRows<TOps, TVec>(float* tile, int ldc, int rows, int strip, Activation afterwards, float alpha)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            if (afterwards == Activation.Linear)
+            {
+                return;
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                float* row = tile + (long)r * ldc;
+                VectorMath.ActivateRange<TOps, TVec>(row, row, strip, afterwards, alpha);
+            }
+        }
+
+        /// <summary>The width of the strip at a column with <paramref name="remaining"/> columns left: 4 vectors when wide, else 2 or what is left.</summary>
+        private static int StripWidth(bool wide, int w, int remaining) => wide && remaining >= 4 * w ? 4 * w : Math.Min(2 * w, remaining);
 
         /// <summary>packed[p * strip + jj] = B(p, jj) for p &lt; kc, jj &lt; strip.</summary>
         private static void Pack<TOps, TVec>(float* packed, float* b, int brs, int bcs, int kc, int strip)
