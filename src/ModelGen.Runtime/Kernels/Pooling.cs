@@ -214,6 +214,7 @@ namespace ModelGen.Kernels
                 long rowStride = (long)inW * channels;
                 // Backward: windows that never overlap store each input's gradient instead of adding to it.
                 bool disjoint = G.StrideH >= G.WindowHeight && G.StrideW >= G.WindowWidth;
+                TVec alpha = TOps.Broadcast(Alpha);
                 for (int s = 0; s < Batch; s++)
                 {
                     long inBase = (long)s * G.InputLength + start;
@@ -246,7 +247,7 @@ namespace ModelGen.Kernels
                                         if (Activation != Activation.Linear)
                                         {
                                             // The derivative where the gradient lands: the window's maximum is that input.
-                                            gradient = TOps.Multiply(gradient, VectorMath.DerivativeFromOutput<TOps, TVec>(max, Activation, TOps.Broadcast(Alpha)));
+                                            gradient = TOps.Multiply(gradient, VectorMath.DerivativeFromOutput<TOps, TVec>(max, Activation, alpha));
                                         }
                                         TVec routed = TOps.Zero; // lanes whose maximum has been found already
                                         float* target = InGradient + first + c;
