@@ -25,7 +25,21 @@ namespace ModelGen.Kernels
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
         public static void Forward(Span<float> y, Span<float> columns, ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
                                    int batch, in Conv2DGeometry g, Activation activation, float alpha) =>
-            Forward(y, columns, x, kernel, bias, batch, g, activation, alpha, Simd.Best);
+            Forward(y, columns, x, kernel, default, bias, batch, g, activation, alpha, Simd.Best);
+
+        /// <summary>
+        /// <see cref="Forward(Span{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, in Conv2DGeometry, Activation, float)"/>
+        /// with the kernel also packed by <see cref="Gemm.PackB(Span{float}, ReadOnlySpan{float}, int, int)"/> as a
+        /// [<see cref="Conv2DGeometry.PatchLength"/> x <see cref="Conv2DGeometry.OutChannels"/>] matrix (packed from this
+        /// <paramref name="kernel"/>): the products read the packed copy instead of packing the kernel for every group of
+        /// samples and thread. An empty <paramref name="packedKernel"/> packs per call.
+        /// </summary>
+        /// <exception cref="ArgumentException">A span's length does not match <paramref name="g"/>, <paramref name="g"/> is
+        /// default, or <paramref name="activation"/> is Softmax.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
+        public static void Forward(Span<float> y, Span<float> columns, ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> packedKernel,
+                                   ReadOnlySpan<float> bias, int batch, in Conv2DGeometry g, Activation activation, float alpha) =>
+            Forward(y, columns, x, kernel, packedKernel, bias, batch, g, activation, alpha, Simd.Best);
 
         /// <summary>
         /// Gradients of a convolution given <paramref name="dy"/> with respect to its pre-activation output:
@@ -38,8 +52,8 @@ namespace ModelGen.Kernels
                                     ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, int batch, in Conv2DGeometry g) =>
             Backward(dx, dKernel, dBias, columns, dy, x, kernel, batch, g, Simd.Best);
 
-        internal static void Forward(Span<float> y, Span<float> columns, ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
-                                     int batch, in Conv2DGeometry g, Activation activation, float alpha, SimdWidth width)
+        internal static void Forward(Span<float> y, Span<float> columns, ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> packedKernel,
+                                     ReadOnlySpan<float> bias, int batch, in Conv2DGeometry g, Activation activation, float alpha, SimdWidth width)
         {
             CheckGeometry(g);
             Check.Positive(batch, nameof(batch));
@@ -48,17 +62,18 @@ namespace ModelGen.Kernels
             Check.AtLeast(columns.Length, g.ColumnsLength, nameof(columns));
             Check.Length(x.Length, (long)batch * g.InputLength, nameof(x));
             Check.Length(kernel.Length, g.KernelLength, nameof(kernel));
+            Check.LengthOrEmpty(packedKernel.Length, g.KernelLength, nameof(packedKernel));
             Check.LengthOrEmpty(bias.Length, g.OutChannels, nameof(bias));
 
             int rows = g.OutHeight * g.OutWidth, patch = g.PatchLength, outC = g.OutChannels;
             bool pointwise = IsPointwise(g);
-            fixed (float* py = y, pcols = columns, px = x, pk = kernel, pb = bias)
+            fixed (float* py = y, pcols = columns, px = x, pk = kernel, pp = packedKernel, pb = bias)
             {
-                float* pbias = bias.IsEmpty ? null : pb;
+                float* pbias = bias.IsEmpty ? null : pb, packed = packedKernel.IsEmpty ? null : pp;
                 if (pointwise)
                 {
                     // A 1x1 stride-1 unpadded convolution: y[batch * rows x outC] = x[batch * rows x inC] kernel, one product.
-                    Gemm.Product(width, py, outC, px, patch, 1, pk, outC, batch * rows, patch, outC, pbias, false, activation, alpha);
+                    Gemm.Product(width, py, outC, px, patch, 1, pk, outC, batch * rows, patch, outC, pbias, false, activation, alpha, packed);
                     return;
                 }
                 // Per group of samples: y[pixels x outC] = act(A kernel[patch x outC] + bias), A(pixel, tap) read from the
@@ -69,7 +84,7 @@ namespace ModelGen.Kernels
                     int count = Math.Min(group, batch - s);
                     float* a = Prepare(pcols, px + (long)s * g.InputLength, count, g, out int* pixels, out int* taps);
                     Gemm.ProductGathered(width, py + (long)s * g.OutputLength, outC, a, pixels, taps, pk, outC, count * rows, patch, outC,
-                                         pbias, false, activation, alpha);
+                                         pbias, false, activation, alpha, packed);
                 }
             }
         }

@@ -17,7 +17,19 @@ namespace ModelGen.Kernels
         /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
         public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
                                    int batch, int inputs, int units, Activation activation, float alpha) =>
-            Forward(y, x, kernel, bias, batch, inputs, units, activation, alpha, Simd.Best);
+            Forward(y, x, kernel, default, bias, batch, inputs, units, activation, alpha, Simd.Best);
+
+        /// <summary>
+        /// <see cref="Forward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, Activation, float)"/>
+        /// with the kernel also packed by <see cref="Gemm.PackB(Span{float}, ReadOnlySpan{float}, int, int)"/>
+        /// (<c>inputs * units</c> floats, packed from this <paramref name="kernel"/>): from a batch of 6 the product reads
+        /// the packed copy instead of packing the kernel on every call. An empty <paramref name="packedKernel"/> packs per call.
+        /// </summary>
+        /// <exception cref="ArgumentException">A span's length does not match the sizes, or <paramref name="activation"/> is Softmax.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
+        public static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> packedKernel, ReadOnlySpan<float> bias,
+                                   int batch, int inputs, int units, Activation activation, float alpha) =>
+            Forward(y, x, kernel, packedKernel, bias, batch, inputs, units, activation, alpha, Simd.Best);
 
         /// <summary>
         /// Gradients of a dense layer given <paramref name="dy"/>, the gradient with respect to the pre-activation output
@@ -31,7 +43,7 @@ namespace ModelGen.Kernels
                                     ReadOnlySpan<float> kernel, int batch, int inputs, int units) =>
             Backward(dx, dKernel, dBias, dy, x, kernel, batch, inputs, units, Simd.Best);
 
-        internal static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias,
+        internal static void Forward(Span<float> y, ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> packedKernel, ReadOnlySpan<float> bias,
                                      int batch, int inputs, int units, Activation activation, float alpha, SimdWidth width)
         {
             Check.Positive(batch, nameof(batch));
@@ -41,11 +53,12 @@ namespace ModelGen.Kernels
             Check.Length(y.Length, (long)batch * units, nameof(y));
             Check.Length(x.Length, (long)batch * inputs, nameof(x));
             Check.Length(kernel.Length, (long)inputs * units, nameof(kernel));
+            Check.LengthOrEmpty(packedKernel.Length, (long)inputs * units, nameof(packedKernel));
             Check.LengthOrEmpty(bias.Length, units, nameof(bias));
-            fixed (float* py = y, px = x, pk = kernel, pb = bias)
+            fixed (float* py = y, px = x, pk = kernel, pp = packedKernel, pb = bias)
             {
                 Gemm.Product(width, py, units, px, inputs, 1, pk, units, batch, inputs, units,
-                             bias.IsEmpty ? null : pb, false, activation, alpha);
+                             bias.IsEmpty ? null : pb, false, activation, alpha, packedKernel.IsEmpty ? null : pp);
             }
         }
 

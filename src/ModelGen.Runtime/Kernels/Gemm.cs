@@ -92,6 +92,89 @@ namespace ModelGen.Kernels
             }
         }
 
+        /// <summary>
+        /// Packs a [k x n] row-major <paramref name="b"/> (a dense or convolution kernel) into the k * n floats of
+        /// <paramref name="packed"/>, in the order the products read it, for <c>Dense.Forward</c> and <c>Conv2D.Forward</c>
+        /// given a packed kernel: constant weights packed once instead of on every call. The layout is private to this
+        /// build and process (it follows the vector width the hardware offers): pack again after the weights change, and
+        /// do not save it.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
+        /// <exception cref="ArgumentException">A span's length is not k * n.</exception>
+        public static void PackB(Span<float> packed, ReadOnlySpan<float> b, int k, int n) => PackB(packed, b, k, n, Simd.Best);
+
+        internal static void PackB(Span<float> packed, ReadOnlySpan<float> b, int k, int n, SimdWidth width)
+        {
+            Check.Positive(k, nameof(k));
+            Check.Positive(n, nameof(n));
+            Check.Length(packed.Length, (long)k * n, nameof(packed));
+            Check.Length(b.Length, (long)k * n, nameof(b));
+            fixed (float* pp = packed, pb = b)
+            {
+                var kernel = new PackKernel { Packed = pp, B = pb, K = k, N = n };
+                // The column ranges of ProductKernel.RunColumns with a full tile of rows: with Vector512 the multiple of
+                // 16 (the last 1 to 15 columns are packed per call, zero-padded), else split between widths.
+                int tail = n & (MaxVector - 1);
+                if (width == SimdWidth.V512 && tail != 0)
+                {
+                    if (n > tail)
+                    {
+                        kernel.Run<Ops512, Vector512<float>>(0, n - tail);
+                    }
+                }
+                else
+                {
+                    Simd.Chain(ref kernel, width, n);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Packs each strip of a column range as <see cref="ProductCore"/> would for that range: block p0 (kc deep) of
+        /// the product at <c>p0 * N</c>, the strip at column j of it at <c>j * kc</c> (see <see cref="PackedB"/>).
+        /// </summary>
+        private struct PackKernel : IVectorKernel
+        {
+            public float* Packed, B;
+            public int K, N;
+
+            public void Run<TOps, TVec>(int start, int count)
+                where TOps : struct, IVectorOps<TVec>
+                where TVec : unmanaged
+            {
+                int w = TOps.Count;
+                bool wide = Wide(w, count);
+                int blockK = wide ? BlockK / 2 : BlockK;
+                var target = new PackedB(Packed, N, start);
+                for (int p0 = 0; p0 < K; p0 += blockK)
+                {
+                    int kc = Math.Min(blockK, K - p0);
+                    for (int j = 0, strip; j < count; j += strip)
+                    {
+                        strip = StripWidth(wide, w, count - j);
+                        Pack<TOps, TVec>(target.Strip(p0, kc, j), B + (long)p0 * N + start + j, N, 1, kc, strip);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// A B packed ahead of the call (<see cref="PackB(Span{float}, ReadOnlySpan{float}, int, int)"/>), as seen from a
+        /// column range starting at column <c>first</c> of the whole product: block p0 (kc deep) of B's N columns starts
+        /// at <c>p0 * N</c>, and in it the strip at column J at <c>J * kc</c>. Every range of a product (vector widths,
+        /// thread parts) has the same block depth, so one layout serves them all. Data null: pack per call.
+        /// </summary>
+        private readonly struct PackedB(float* data, int columns, int first)
+        {
+            public readonly float* Data = data;
+
+            /// <summary>The packed strip of the block at <paramref name="p0"/>, <paramref name="kc"/> deep, at column <paramref name="j"/> of this range.</summary>
+            public float* Strip(int p0, int kc, int j) => Data + (long)p0 * columns + (long)(first + j) * kc;
+
+            /// <summary>The same B seen from column <paramref name="start"/> of this range.</summary>
+            public PackedB From(int start) => new(Data, columns, first + start);
+        }
+
         private static void CheckSizes(int m, int k, int n)
         {
             Check.Positive(m, nameof(m));
@@ -103,15 +186,17 @@ namespace ModelGen.Kernels
         /// <c>C[i, j] = act(init[i, j] + sum_p A(i, p) B[p, j])</c> with A(i, p) at <c>a[i * aRowStride + p * aColStride]</c>,
         /// B row-major with leading dimension <paramref name="ldb"/>, init = C when <paramref name="accumulate"/>, else
         /// <paramref name="bias"/>[j] (or 0 when null). Columns are split between vector widths by
-        /// <see cref="Simd.Chain{TKernel}"/>; each split is an independent column range.
+        /// <see cref="Simd.Chain{TKernel}"/>; each split is an independent column range. A non-null
+        /// <paramref name="packedB"/> holds B packed by <see cref="PackB(Span{float}, ReadOnlySpan{float}, int, int)"/> at
+        /// this <paramref name="width"/> (with ldb = n); the products then read it instead of packing B.
         /// </summary>
         internal static void Product(SimdWidth width, float* c, int ldc, float* a, int aRowStride, int aColStride, float* b, int ldb,
-                                     int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
+                                     int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha, float* packedB = null)
         {
             var kernel = new ProductKernel
             {
                 C = c, Ldc = ldc, A = a, ARowStride = aRowStride, AColStride = aColStride, B = b, BRowStride = ldb, BColStride = 1,
-                M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha,
+                M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha, Packed = new PackedB(packedB, n, 0),
             };
             RunRows(ref kernel, width, n);
         }
@@ -122,12 +207,12 @@ namespace ModelGen.Kernels
         /// reverse for the kernel gradient).
         /// </summary>
         internal static void ProductGathered(SimdWidth width, float* c, int ldc, float* a, int* rowTable, int* columnTable, float* b, int ldb,
-                                             int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
+                                             int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha, float* packedB = null)
         {
             var kernel = new ProductKernel
             {
                 C = c, Ldc = ldc, A = a, ARows = rowTable, AColumns = columnTable, B = b, BRowStride = ldb, BColStride = 1,
-                M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha,
+                M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha, Packed = new PackedB(packedB, n, 0),
             };
             RunRows(ref kernel, width, n);
         }
@@ -194,6 +279,7 @@ namespace ModelGen.Kernels
             ProductKernel columns = job.Kernel;
             columns.C += first;
             columns.B += (long)first * columns.BColStride;
+            columns.Packed = columns.Packed.From(first);
             if (columns.Bias != null)
             {
                 columns.Bias += first;
@@ -286,6 +372,7 @@ namespace ModelGen.Kernels
             public bool Accumulate;
             public Activation Activation;
             public float Alpha;
+            public PackedB Packed;
 
             /// <summary>
             /// Columns [0, <paramref name="n"/>): with Vector512 and a full tile of rows, the multiple of 16 on the widest
@@ -324,12 +411,12 @@ namespace ModelGen.Kernels
                 if (ARows == null)
                 {
                     ProductCore<TOps, TVec, StridedA>(c, Ldc, A, new StridedA(ARowStride, AColStride), b, BRowStride, BColStride,
-                                                      M, K, count, bias, Accumulate, Activation, Alpha);
+                                                      M, K, count, bias, Accumulate, Activation, Alpha, Packed.From(start));
                 }
                 else
                 {
                     ProductCore<TOps, TVec, GatheredA>(c, Ldc, A, new GatheredA(ARows, AColumns), b, BRowStride, BColStride,
-                                                       M, K, count, bias, Accumulate, Activation, Alpha);
+                                                       M, K, count, bias, Accumulate, Activation, Alpha, Packed.From(start));
                 }
             }
         }
@@ -451,7 +538,8 @@ namespace ModelGen.Kernels
         /// </summary>
         [SkipLocalsInit]
         private static void ProductCore<TOps, TVec, TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int brs, int bcs,
-                                                             int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha)
+                                                             int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha,
+                                                             PackedB prepacked)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
             where TLayout : struct, IOperandA
@@ -467,16 +555,14 @@ namespace ModelGen.Kernels
             }
 
             int w = TOps.Count;
-            // With Vector512 and at least 64 columns, strips are 4 vectors wide (24 accumulators of the 32 registers),
-            // and half as deep, so that a packed strip still fills the same 32 KiB.
-            bool wide = w == MaxVector && n >= 4 * w;
+            bool wide = Wide(w, n);
             int blockK = wide ? BlockK / 2 : BlockK;
             if (k <= blockK && m >= 8 * TileRows && n > 4 * w)
             {
-                ShallowCore<TOps, TVec, TLayout>(c, ldc, a, layout, b, brs, bcs, m, k, n, bias, accumulate, activation, alpha, wide);
+                ShallowCore<TOps, TVec, TLayout>(c, ldc, a, layout, b, brs, bcs, m, k, n, bias, accumulate, activation, alpha, wide, prepacked);
                 return;
             }
-            float* packed = stackalloc float[BlockK * 2 * MaxVector];
+            float* buffer = stackalloc float[BlockK * 2 * MaxVector];
             // C's rows in a tile; the last m % 6 rows go through a tile whose missing rows repeat the last real one
             // (same A row, same C row: the repeats store the same values to the same place, nothing past C).
             var cRows = new RowOffsets(ldc, TileRows);
@@ -490,7 +576,15 @@ namespace ModelGen.Kernels
                 for (int j = 0, strip; j < n; j += strip)
                 {
                     strip = StripWidth(wide, w, n - j);
-                    Pack<TOps, TVec>(packed, b + (long)p0 * brs + (long)j * bcs, brs, bcs, kc, strip);
+                    float* packed = buffer;
+                    if (prepacked.Data == null)
+                    {
+                        Pack<TOps, TVec>(packed, b + (long)p0 * brs + (long)j * bcs, brs, bcs, kc, strip);
+                    }
+                    else
+                    {
+                        packed = prepacked.Strip(p0, kc, j);
+                    }
                     float* stripBias = blockBias == null ? null : blockBias + j;
                     // A 2-vector strip of Vector512 (32 columns: a 32-channel convolution) in a deep product takes
                     // 8-row panels (conv2's input gradient, 1600 deep: 12 % faster); see Panels8x2.
@@ -606,13 +700,14 @@ namespace ModelGen.Kernels
         /// </summary>
         [SkipLocalsInit]
         private static void ShallowCore<TOps, TVec, TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int brs, int bcs,
-                                                             int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha, bool wide)
+                                                             int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha, bool wide,
+                                                             PackedB prepacked)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
             where TLayout : struct, IOperandA
         {
             int w = TOps.Count;
-            float* packed = stackalloc float[ShallowPanel];
+            float* buffer = stackalloc float[ShallowPanel];
             SplitActivation(activation, out Activation fused, out Activation afterwards);
             var cRows = new RowOffsets(ldc, TileRows);
             var cLastRows = m % TileRows != 0 ? new RowOffsets(ldc, m % TileRows) : default;
@@ -621,8 +716,10 @@ namespace ModelGen.Kernels
             for (int j0 = 0; j0 < n; j0 += range)
             {
                 int end = Math.Min(n, j0 + range);
-                // Strip j (from j0) starts at packed + (j - j0) * k: each holds k rows of its width.
-                for (int j = j0, strip; j < end; j += strip)
+                // Strip j (from j0) starts at packed + (j - j0) * k: each holds k rows of its width (as a B packed
+                // ahead of the call, whose only block holds the strip at column j at j * k).
+                float* packed = prepacked.Data == null ? buffer : prepacked.Strip(0, k, j0);
+                for (int j = j0, strip; j < end && prepacked.Data == null; j += strip)
                 {
                     strip = StripWidth(wide, w, end - j);
                     Pack<TOps, TVec>(packed + (long)(j - j0) * k, b + (long)j * bcs, brs, bcs, k, strip);
@@ -702,6 +799,12 @@ namespace ModelGen.Kernels
                 VectorMath.ActivateRange<TOps, TVec>(row, row, strip, afterwards, alpha);
             }
         }
+
+        /// <summary>
+        /// Whether a range of <paramref name="n"/> columns takes 4-vector strips: with Vector512 and at least 64 columns
+        /// (24 accumulators of the 32 registers), packed half as deep, so that a strip still fills the same 32 KiB.
+        /// </summary>
+        private static bool Wide(int w, int n) => w == MaxVector && n >= 4 * w;
 
         /// <summary>The width of the strip at a column with <paramref name="remaining"/> columns left: 4 vectors when wide, else 2 or what is left.</summary>
         private static int StripWidth(bool wide, int w, int remaining) => wide && remaining >= 4 * w ? 4 * w : Math.Min(2 * w, remaining);

@@ -91,7 +91,7 @@ namespace ModelGen.Runtime.Tests.Kernels
                 float[] bias = withBias ? Random(g.OutChannels, seed++) : Array.Empty<float>();
                 float[] expected = new float[batch * g.OutputLength], actual = new float[batch * g.OutputLength];
                 Ref.Conv2D.Forward(expected, Array.Empty<float>(), x, kernel, bias, batch, g, activation, 0f);
-                Conv2D.Forward(actual, new float[g.ColumnsLength], x, kernel, bias, batch, g, activation, 0f, (SimdWidth)width);
+                Conv2D.Forward(actual, new float[g.ColumnsLength], x, kernel, default, bias, batch, g, activation, 0f, (SimdWidth)width);
                 AssertClose(expected, actual, $"{g} batch {batch} {activation}");
             }
         }

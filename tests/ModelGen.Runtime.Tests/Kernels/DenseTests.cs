@@ -29,7 +29,7 @@ namespace ModelGen.Runtime.Tests.Kernels
                 float[] bias = withBias ? Random(units, seed++) : Array.Empty<float>();
                 float[] expected = new float[batch * units], actual = new float[batch * units];
                 Ref.Dense.Forward(expected, x, kernel, bias, batch, inputs, units, activation, 0.2f);
-                Dense.Forward(actual, x, kernel, bias, batch, inputs, units, activation, 0.2f, (SimdWidth)width);
+                Dense.Forward(actual, x, kernel, default, bias, batch, inputs, units, activation, 0.2f, (SimdWidth)width);
                 AssertClose(expected, actual, $"{activation} {batch}x{inputs}x{units} bias={bias.Length}");
             }
         }
