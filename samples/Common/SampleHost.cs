@@ -158,6 +158,8 @@ namespace ModelGen.Samples
                 Console.CancelKeyPress -= onCancel;
             }
 
+            // The weights are final: pack the kernels once for the whole test set instead of once per batch.
+            model.PackWeights();
             Evaluation test = model.Evaluate(data.Test.Inputs, data.Test.Labels);
             string reference = double.IsNaN(tutorial.Accuracy) ? $"; {tutorial.Name}."
                 : data.Synthetic ? $" (synthetic digits: the {Percent(tutorial.Accuracy).Trim()} of {tutorial.Name} on MNIST does not apply)."

@@ -31,6 +31,20 @@ namespace ModelGen
 
         /// <summary>The index of the largest output of one sample.</summary>
         int Predict(ReadOnlySpan<float> input);
+
+        /// <summary>
+        /// Packs the dense and convolution kernels once for inference, so that <see cref="Forward"/> and
+        /// <see cref="Predict"/> stop packing them on every call (for weights that stay constant). A training step, or
+        /// getting <see cref="Parameters"/> or a variable's span, drops the packed copy; inference then packs per call
+        /// again, with bitwise the same results. Generated models implement it; by default it packs nothing.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">Another thread is running inference or a training step on the model.</exception>
+        void PackWeights()
+        {
+        }
+
+        /// <summary>Whether inference reads kernels packed by <see cref="PackWeights"/> (by default, never).</summary>
+        bool WeightsPacked => false;
     }
 
     /// <summary>A generated model with a loss: it trains and evaluates on labels of type <typeparamref name="TLabel"/>.</summary>

@@ -32,6 +32,25 @@ public class AllocationTests
     }
 
     [Fact]
+    public void ForwardOnPackedWeights_AllocatesNothing()
+    {
+        var mlp = new TutorialMlp();
+        var cnn = new TutorialCnn();
+        mlp.PackWeights();
+        cnn.PackWeights();
+        float[] mlpInputs = TestUtil.Random(TutorialMlp.BatchSize * TutorialMlp.InputLength, 5);
+        float[] cnnInputs = TestUtil.Random(TutorialCnn.BatchSize * TutorialCnn.InputLength, 6);
+        float[] mlpOutputs = new float[TutorialMlp.BatchSize * TutorialMlp.OutputLength];
+        float[] cnnOutputs = new float[TutorialCnn.BatchSize * TutorialCnn.OutputLength];
+        Assert.Equal(0, Allocations.InSteadyState(() =>
+        {
+            mlp.Forward(mlpInputs, mlpOutputs);
+            cnn.Forward(cnnInputs, cnnOutputs);
+        }, calls: 20));
+        Assert.True(mlp.WeightsPacked && cnn.WeightsPacked);
+    }
+
+    [Fact]
     public void TrainStep_AllocatesNothingAfterTheFirstCall()
     {
         var model = new NormNet();

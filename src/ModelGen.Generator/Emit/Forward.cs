@@ -294,6 +294,7 @@ internal static partial class ModelEmitter
                     w.Line($"    {y},  // y [n, {info.Output.Channels}]");
                     w.Line($"    {x},  // x [n, {info.Input.Length}]");
                     w.Line($"    {Parameter(layer.Kernel, plan)},  // {VariableComment(layer.Kernel, plan)}");
+                    if (!training) w.Line($"    {PackedKernel(layer, plan)},  // the same, packed by PackWeights (or empty)");
                     w.Line($"    {Parameter(layer.Bias, plan)},  // {VariableComment(layer.Bias, plan)}");
                     w.Line($"    n, {info.Input.Length}, {spec.Units}, {FusedActivation(spec)}, {CodeWriter.Float(spec.Alpha)});");
                     if (spec.Activation == ActivationKind.Softmax)
@@ -305,6 +306,7 @@ internal static partial class ModelEmitter
                     w.Line($"    s.Slice(0, {layer.ColumnsLength}),  // scratch of one sample (padded input and offset tables)");
                     w.Line($"    {x},  // x [n, {info.Input.ToList()}]");
                     w.Line($"    {Parameter(layer.Kernel, plan)},  // {VariableComment(layer.Kernel, plan)}");
+                    if (!training) w.Line($"    {PackedKernel(layer, plan)},  // the same, packed by PackWeights (or empty)");
                     w.Line($"    {Parameter(layer.Bias, plan)},  // {VariableComment(layer.Bias, plan)}");
                     w.Line($"    n, {GeometryField(info)}, {FusedActivation(spec)}, {CodeWriter.Float(spec.Alpha)});");
                     if (spec.Activation == ActivationKind.Softmax)

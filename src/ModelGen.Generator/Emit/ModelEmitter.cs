@@ -47,6 +47,7 @@ internal static partial class ModelEmitter
         WriteFields(w, plan);
         WriteConstructor(w, plan);
         WriteVariables(w, plan);
+        WritePacking(w, plan);
         WriteForward(w, plan);
         if (spec.Loss != LossKind.None) WriteTraining(w, plan);
         WriteCheckpoints(w);
@@ -156,6 +157,8 @@ internal static partial class ModelEmitter
             w.Line("private readonly global::ModelGen.TrainableSet _trainable = new(s_variables, s_variableLayers);");
         }
         w.Line("private global::ModelGen.Rng _rng;");
+        w.Line("private global::ModelGen.AlignedBuffer? _packed;   // the kernels packed by PackWeights (allocated by its first call)");
+        w.Line("private bool _packedValid;                           // whether _packed matches the parameters, so inference reads it");
         w.Line();
         foreach (LayerPlan layer in plan.Layers)
         {
@@ -198,9 +201,14 @@ internal static partial class ModelEmitter
                 w.Line("ResetParameters();");
         }
         w.Line();
-        w.Line("/// <summary>Initializes every variable again from <see cref=\"Seed\"/>, as at construction, and restarts the random stream.</summary>");
+        w.Line("/// <summary>");
+        w.Line("/// Initializes every variable again from <see cref=\"Seed\"/>, as at construction, and restarts the random stream.");
+        w.Line("/// Kernels packed by <see cref=\"PackWeights\"/> are packed again.");
+        w.Line("/// </summary>");
         using (w.Block("public void ResetParameters()"))
         {
+            w.Line("bool packed = _packedValid;");
+            w.Line("_packedValid = false;");
             w.Line($"_rng = new global::ModelGen.Rng(unchecked((ulong)(long)Seed));");
             w.Line("var p = _parameters.Span;");
             w.Line("p.Clear();");
@@ -214,19 +222,22 @@ internal static partial class ModelEmitter
                 w.Line($"// {v.Name} [{string.Join(", ", v.Shape)}]: {v.Initializer}, fan in {v.FanIn}, fan out {v.FanOut}");
                 w.Line($"global::ModelGen.Initializers.Fill(p.Slice({v.Offset}, {v.Length}), global::ModelGen.Initializer.{v.Initializer}, {CodeWriter.Float(v.InitValue)}, {v.FanIn}, {v.FanOut}, ref _rng);");
             }
+            w.Line("if (packed) PackKernels();");
         }
         w.Line();
     }
 
     private static void WriteVariables(CodeWriter w, ModelPlan plan)
     {
-        w.Line("/// <summary>The parameter arena: every variable at the offsets of <see cref=\"Variables\"/>.</summary>");
-        w.Line("public global::System.Span<float> Parameters => _parameters.Span.Slice(0, ParameterArenaLength);");
+        // A writable view may be written: each one drops the kernels packed by PackWeights, so inference packs per call
+        // from the arena until PackWeights runs again.
+        w.Line("/// <summary>The parameter arena: every variable at the offsets of <see cref=\"Variables\"/>. Getting it drops packed kernels (<see cref=\"PackWeights\"/>).</summary>");
+        w.Line("public global::System.Span<float> Parameters { get { _packedValid = false; return _parameters.Span.Slice(0, ParameterArenaLength); } }");
         w.Line();
         foreach (VariablePlan v in plan.Variables)
         {
-            w.Line($"/// <summary><c>{v.Name}</c>, shape [{string.Join(", ", v.Shape)}], at offset {v.Offset} of the parameter arena.</summary>");
-            w.Line($"public global::System.Span<float> {v.Accessor} => _parameters.Span.Slice({v.Offset}, {v.Length});");
+            w.Line($"/// <summary><c>{v.Name}</c>, shape [{string.Join(", ", v.Shape)}], at offset {v.Offset} of the parameter arena. Getting it drops packed kernels.</summary>");
+            w.Line($"public global::System.Span<float> {v.Accessor} {{ get {{ _packedValid = false; return _parameters.Span.Slice({v.Offset}, {v.Length}); }} }}");
         }
         w.Line();
         w.Line("/// <summary>Every variable, in arena order: TensorFlow-style name, shape, offset, kind, trainable.</summary>");
@@ -242,21 +253,114 @@ internal static partial class ModelEmitter
         w.Line();
     }
 
+    /// <summary>The kernels inference multiplies as a packed B (dense and convolution layers), each at a 64-byte aligned offset of the packed arena.</summary>
+    private static List<(LayerPlan Layer, int Offset, int Rows, int Columns)> PackedKernels(ModelPlan plan)
+    {
+        var kernels = new List<(LayerPlan, int, int, int)>();
+        int offset = 0;
+        foreach (LayerPlan layer in plan.Layers.Where(l => l.Info.Spec.Kind is LayerKind.Dense or LayerKind.Conv2D))
+        {
+            LayerSpec spec = layer.Info.Spec;
+            int rows = spec.Kind == LayerKind.Dense ? (int)layer.Info.Input.Length : spec.KernelHeight * spec.KernelWidth * layer.Info.Input.Channels;
+            kernels.Add((layer, offset, rows, spec.Units));
+            offset += (rows * spec.Units + 15) / 16 * 16;
+        }
+        return kernels;
+    }
+
+    /// <summary>PackWeights: the kernels packed once for inference, and how inference finds them.</summary>
+    private static void WritePacking(CodeWriter w, ModelPlan plan)
+    {
+        var kernels = PackedKernels(plan);
+        int length = kernels.Count == 0 ? 0 : kernels[kernels.Count - 1].Offset + kernels[kernels.Count - 1].Rows * kernels[kernels.Count - 1].Columns;
+        w.Line("/// <summary>");
+        w.Line("/// Packs the dense and convolution kernels, once, into the order the matrix products read them, so that inference");
+        w.Line("/// (Forward, Predict, ForwardTo, Evaluate) stops packing them on every call: for weights that stay constant, as ONNX");
+        w.Line($"/// Runtime packs them when it creates a session. The first call allocates the packed copy ({CodeWriter.Int(length)} floats).");
+        w.Line("/// Anything that may change a kernel drops the copy, and inference packs per call again (same results, bit for bit):");
+        w.Line("/// a training step, and getting <see cref=\"Parameters\"/> or a variable's span (a write may follow). Load and");
+        w.Line("/// <see cref=\"ResetParameters\"/> pack again. Call it again after writing through a span or after training; a write");
+        w.Line("/// through a span taken before this call is not seen by inference until then.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is running inference or a training step on this model.</exception>");
+        using (w.Block("public void PackWeights()"))
+        {
+            w.Line("int users = global::System.Threading.Interlocked.CompareExchange(ref _users, -1, 0);");
+            w.Line("if (users != 0)");
+            w.Line("    throw new global::System.InvalidOperationException(users < 0");
+            w.Line("        ? \"A training step is running on this model on another thread: pack its weights after it returns.\"");
+            w.Line("        : $\"{users} inference call(s) are using this model on other threads: packing now would change what they read, so it is refused.\");");
+            w.Line("try { PackKernels(); }");
+            w.Line("finally { global::System.Threading.Volatile.Write(ref _users, 0); }");
+        }
+        w.Line();
+        w.Line("/// <summary>Whether inference reads kernels packed by <see cref=\"PackWeights\"/> (false until it runs, and after a change drops them).</summary>");
+        w.Line("public bool WeightsPacked => _packedValid;");
+        w.Line();
+        using (w.Block("private void PackKernels()"))
+        {
+            w.Line("_packedValid = false;");
+            w.Line($"_packed ??= new global::ModelGen.AlignedBuffer({CodeWriter.Int(length)});");
+            w.Line("var p = _parameters.Span;");
+            w.Line("var k = _packed.Span;");
+            foreach (var (layer, offset, rows, columns) in kernels)
+            {
+                VariablePlan kernel = plan.Variables.First(v => v.Offset == layer.Kernel);
+                w.Line($"{Kernels}.Gemm.PackB(k.Slice({CodeWriter.Int(offset)}, {CodeWriter.Int(rows * columns)}), {VariableSlice("p", layer.Kernel, plan)}, {CodeWriter.Int(rows)}, {CodeWriter.Int(columns)});  // {kernel.Name} as [{CodeWriter.Int(rows)}, {CodeWriter.Int(columns)}]");
+            }
+            w.Line("_packedValid = true;");
+        }
+        w.Line();
+        w.Line("/// <summary>A kernel packed by <see cref=\"PackWeights\"/>, or empty (the product packs it per call) while there is no valid packed copy.</summary>");
+        w.Line($"private {ReadOnlySpan} PackedKernel(int offset, int length) => _packedValid ? _packed!.Span.Slice(offset, length) : default;");
+        w.Line();
+    }
+
+    /// <summary>The packed copy of a layer's kernel for inference: a call of the model's PackedKernel.</summary>
+    private static string PackedKernel(LayerPlan layer, ModelPlan plan)
+    {
+        var (_, offset, rows, columns) = PackedKernels(plan).First(k => k.Layer == layer);
+        return $"PackedKernel({CodeWriter.Int(offset)}, {CodeWriter.Int(rows * columns)})";
+    }
+
     private static void WriteCheckpoints(CodeWriter w)
     {
         const string Checkpoints = "global::ModelGen.Checkpoints";
+        // Save reads the arena through Parameters, which drops packed kernels; it writes nothing, so they stay valid.
+        // Load writes the arena (or, failing, leaves it as it was): kernels packed before are packed again either way.
         w.Line("/// <summary>Saves every variable by name to a safetensors file, atomically: the old file stays intact if anything fails.</summary>");
-        w.Line($"public void Save(string path, {Checkpoints}.CheckpointOptions? options = null) => {Checkpoints}.Checkpoint.Save(this, path, options);");
+        using (w.Block($"public void Save(string path, {Checkpoints}.CheckpointOptions? options = null)"))
+        {
+            w.Line("bool packed = _packedValid;");
+            w.Line($"try {{ {Checkpoints}.Checkpoint.Save(this, path, options); }}");
+            w.Line("finally { _packedValid = packed; }");
+        }
         w.Line("/// <summary>Saves every variable by name to a stream in the safetensors format.</summary>");
-        w.Line($"public void Save(global::System.IO.Stream stream, {Checkpoints}.CheckpointOptions? options = null) => {Checkpoints}.Checkpoint.Save(this, stream, options);");
+        using (w.Block($"public void Save(global::System.IO.Stream stream, {Checkpoints}.CheckpointOptions? options = null)"))
+        {
+            w.Line("bool packed = _packedValid;");
+            w.Line($"try {{ {Checkpoints}.Checkpoint.Save(this, stream, options); }}");
+            w.Line("finally { _packedValid = packed; }");
+        }
         w.Line("/// <summary>");
         w.Line("/// Restores variables by name from a safetensors file: strict by default (every variable present with its shape);");
         w.Line("/// see <see cref=\"global::ModelGen.Checkpoints.LoadOptions\"/> for partial restore, renames and PyTorch layouts.");
         w.Line("/// A failed load throws <see cref=\"global::ModelGen.Checkpoints.CheckpointException\"/> and leaves the model unchanged.");
+        w.Line("/// Kernels packed by <see cref=\"PackWeights\"/> are packed again.");
         w.Line("/// </summary>");
-        w.Line($"public void Load(string path, {Checkpoints}.LoadOptions? options = null) => {Checkpoints}.Checkpoint.Load(this, path, options);");
+        using (w.Block($"public void Load(string path, {Checkpoints}.LoadOptions? options = null)"))
+        {
+            w.Line("bool packed = _packedValid;");
+            w.Line($"try {{ {Checkpoints}.Checkpoint.Load(this, path, options); }}");
+            w.Line("finally { if (packed) PackKernels(); }");
+        }
         w.Line("/// <summary>Restores variables by name from a safetensors stream; see <see cref=\"Load(string, global::ModelGen.Checkpoints.LoadOptions?)\"/>.</summary>");
-        w.Line($"public void Load(global::System.IO.Stream stream, {Checkpoints}.LoadOptions? options = null) => {Checkpoints}.Checkpoint.Load(this, stream, options);");
+        using (w.Block($"public void Load(global::System.IO.Stream stream, {Checkpoints}.LoadOptions? options = null)"))
+        {
+            w.Line("bool packed = _packedValid;");
+            w.Line($"try {{ {Checkpoints}.Checkpoint.Load(this, stream, options); }}");
+            w.Line("finally { if (packed) PackKernels(); }");
+        }
     }
 
     /// <summary>The span expression of a buffer: the model input or a slice of an arena, for n samples.</summary>

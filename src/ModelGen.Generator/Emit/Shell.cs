@@ -39,6 +39,7 @@ internal static partial class ModelEmitter
             w.Line($"private static global::System.InvalidOperationException __ModelGenBroken() => new(\"Model '{spec.TypeName}' did not compile: fix the MG errors on its attributes.\");");
             w.Line("public global::System.Span<float> Parameters => throw __ModelGenBroken();");
             w.Line("public int ThreadCount { get => throw __ModelGenBroken(); set => throw __ModelGenBroken(); }");
+            w.Line("public void PackWeights() => throw __ModelGenBroken();");
             w.Line("public static global::System.ReadOnlySpan<global::ModelGen.VariableInfo> Variables => throw __ModelGenBroken();");
             w.Line($"public void Forward({ReadOnlySpan} inputs, {Span} outputs) => throw __ModelGenBroken();");
             w.Line($"public int Predict({ReadOnlySpan} input) => throw __ModelGenBroken();");

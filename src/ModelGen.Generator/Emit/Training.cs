@@ -55,6 +55,7 @@ internal static partial class ModelEmitter
             w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
             WriteThreadScope(w);
             w.Line("EnterTraining();");
+            w.Line("_packedValid = false;  // the update changes the kernels: inference packs per call until PackWeights runs again");
             w.OpenBlock("try");
             w.Line("float loss = ComputeGradientsFrom(layer, activations, labels, out bool finite);");
             w.Line("if (finite) optimizer.Apply(_parameters.Span, _gradients!.Span, _trainable.Ranges);");

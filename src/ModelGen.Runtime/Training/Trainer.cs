@@ -20,7 +20,7 @@ namespace ModelGen
         /// Trains <paramref name="model"/> for <see cref="TrainerOptions.Epochs"/> epochs. Each epoch visits every training
         /// sample once in batches of <see cref="IModel.BatchSize"/> (the last one short when the count does not divide),
         /// calling <see cref="ITrainableModel{TLabel}.TrainStep"/> on each; then it validates with
-        /// <see cref="ITrainableModel{TLabel}.Evaluate"/>, reports the monitored loss to the plateau schedule and to early
+        /// <see cref="ITrainableModel{TLabel}.Evaluate"/> on kernels packed once (<see cref="IModel.PackWeights"/>), reports the monitored loss to the plateau schedule and to early
         /// stopping, saves the checkpoint, and reports the <see cref="EpochResult"/>. After the first step the loop
         /// allocates nothing per step besides what <paramref name="progress"/> does. Reports are made on the calling thread;
         /// a <see cref="Progress{T}"/> forwards them to its synchronization context.
@@ -127,6 +127,9 @@ namespace ModelGen
                 }
                 else if (validated)
                 {
+                    // The weights hold still until the next step: pack the kernels once for the whole validation set
+                    // instead of once per batch (the next step drops the packed copy again).
+                    model.PackWeights();
                     Evaluation evaluation = model.Evaluate(validation.Inputs, validation.Labels);
                     validationLoss = evaluation.Loss;
                     validationAccuracy = evaluation.Accuracy;
