@@ -271,6 +271,8 @@ internal static partial class ModelEmitter
         w.Line($"var s = {owner}.Scratch.Span;");
         if (training)
             w.Line("var c = _caches!.Span;");
+        else
+            w.Line("var k = _packedValid ? _packed!.Span : default;  // the kernels packed by PackWeights, or empty: the products pack per call");
     }
 
     private static void WriteLayerForward(CodeWriter w, LayerPlan layer, ModelPlan plan, bool training)

@@ -311,16 +311,13 @@ internal static partial class ModelEmitter
             w.Line("_packedValid = true;");
         }
         w.Line();
-        w.Line("/// <summary>A kernel packed by <see cref=\"PackWeights\"/>, or empty (the product packs it per call) while there is no valid packed copy.</summary>");
-        w.Line($"private {ReadOnlySpan} PackedKernel(int offset, int length) => _packedValid ? _packed!.Span.Slice(offset, length) : default;");
-        w.Line();
     }
 
-    /// <summary>The packed copy of a layer's kernel for inference: a call of the model's PackedKernel.</summary>
+    /// <summary>The packed copy of a layer's kernel for inference: its slice of the local <c>k</c>, or empty when <c>k</c> is.</summary>
     private static string PackedKernel(LayerPlan layer, ModelPlan plan)
     {
         var (_, offset, rows, columns) = PackedKernels(plan).First(k => k.Layer == layer);
-        return $"PackedKernel({CodeWriter.Int(offset)}, {CodeWriter.Int(rows * columns)})";
+        return $"k.IsEmpty ? default : k.Slice({CodeWriter.Int(offset)}, {CodeWriter.Int(rows * columns)})";
     }
 
     private static void WriteCheckpoints(CodeWriter w)

@@ -60,7 +60,8 @@ namespace ModelGen.Kernels
         /// product and the 6-row tiles a shallow 32-column product takes, fused Relu), max pooling, then dense layers at batch 1 (the GEMV
         /// path) with 16 units (widest vector), 9 units (the 8-wide and scalar tails a 10-class output takes) and 4
         /// units (the 4-wide tail), and last a dense layer at batch 6 with 29 units (a 16-wide strip and a padded 13-column
-        /// tail, as batched inference uses them). Any exception is swallowed: the warm-up is an optimization, never a failure.
+        /// tail, as batched inference uses them), each through the overload with a packed kernel that generated inference
+        /// calls (given none, so the kernels pack per call). Any exception is swallowed: the warm-up is an optimization, never a failure.
         /// </summary>
         private static void Run()
         {
@@ -72,7 +73,7 @@ namespace ModelGen.Kernels
                 float[] columns = new float[conv.ColumnsLength], y = new float[conv.OutputLength], pooled = new float[pool.OutputLength];
                 Fill(x);
                 Fill(kernel);
-                Conv2D.Forward(y, columns, x.AsSpan(0, conv.InputLength), kernel, bias, 1, conv, Activation.Relu, 0f);
+                Conv2D.Forward(y, columns, x.AsSpan(0, conv.InputLength), kernel, default, bias, 1, conv, Activation.Relu, 0f);
                 Pooling.MaxForward(pooled, y, 1, pool);
                 Dense(x, kernel, bias, y, 1, 16);
                 Dense(x, kernel, bias, y, 1, 9);
@@ -89,7 +90,7 @@ namespace ModelGen.Kernels
 
         // y[batch x units] = relu(x[batch x 8] kernel[8 x units] + bias), on prefixes of the warm-up's arrays.
         private static void Dense(float[] x, float[] kernel, float[] bias, float[] y, int batch, int units) =>
-            Kernels.Dense.Forward(y.AsSpan(0, batch * units), x.AsSpan(0, batch * 8), kernel.AsSpan(0, 8 * units), bias.AsSpan(0, units),
+            Kernels.Dense.Forward(y.AsSpan(0, batch * units), x.AsSpan(0, batch * 8), kernel.AsSpan(0, 8 * units), default, bias.AsSpan(0, units),
                                   batch, 8, units, Activation.Relu, 0f);
 
         // Small non-zero values, so that no kernel takes a shortcut for zeros.
