@@ -1,6 +1,7 @@
 // Row-major matrix products through one register-blocked core: 6 rows x 2 vectors of accumulators (with Vector512,
-// 6 x 4 on strips of 64 columns and 8 x 2 on strips of 32), A broadcast, B packed per strip into L1 and streamed, bias
-// and activation fused into the tile's store. A B, A^T B and (from 6 rows up) A B^T differ only in strides; batch 1 takes a GEMV path (B rows streamed once) and A B^T with
+// 6 x 4 on strips of 64 columns and 8 x 2 on strips of 32), A broadcast, B packed per strip into L1 and streamed (or,
+// for constant weights, packed once ahead of the call by PackB and read in place), bias and activation fused into the
+// tile's store. A B, A^T B and (from 6 rows up) A B^T differ only in strides; batch 1 takes a GEMV path (B rows streamed once) and A B^T with
 // fewer than 6 rows takes blocked dot products along the shared contiguous axis. Strips of B^T are packed by 8 x 8
 // register transposes. A can also be gathered: A(i, p) = a[rowTable[i] + columnTable[p]], which is how a convolution
 // multiplies its input's receptive fields without copying them into an im2col matrix first. With
