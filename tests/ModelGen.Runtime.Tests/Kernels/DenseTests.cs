@@ -14,6 +14,9 @@ namespace ModelGen.Runtime.Tests.Kernels
             // Shallow products with many rows (the panel-over-all-strips order): forward with 120 inputs over three
             // column ranges of packed strips, and a kernel gradient 60 x 12 x 200.
             (50, 120, 600), (12, 60, 200),
+            // The 4-row tile for the last 1 to 4 rows of a short product over 4-vector strips (64 and 50 rows, and 7),
+            // forward and, for (50, 200, 130), the input gradient too.
+            (64, 150, 70), (50, 200, 130), (7, 140, 64),
         };
 
         [Theory]
