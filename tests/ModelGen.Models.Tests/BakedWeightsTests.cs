@@ -20,4 +20,20 @@ public class BakedWeightsTests
         loaded.Forward(inputs, b);
         Assert.Equal(b, a);
     }
+
+    [Fact]
+    public void LoadBakedWeights_RestoresThem_AndPacksAgain()
+    {
+        var baked = new BakedNet();
+        float[] inputs = TestUtil.Random(6 * 4, 101);
+        float[] expected = new float[6 * 2], actual = new float[6 * 2];
+        baked.Forward(inputs, expected);
+        baked.PackWeights();
+        baked.Parameters.Clear();
+        baked.PackWeights();
+        baked.LoadBakedWeights();
+        Assert.True(baked.WeightsPacked);
+        baked.Forward(inputs, actual);
+        Assert.Equal(expected, actual);
+    }
 }

@@ -186,12 +186,14 @@ internal static partial class ModelEmitter
                 w.Line("LoadBakedWeights();");
             }
             w.Line();
-            w.Line($"/// <summary>Loads the variables embedded in the assembly as <c>{resource}</c>, checked against the model at compile time.</summary>");
+            w.Line($"/// <summary>Loads the variables embedded in the assembly as <c>{resource}</c>, checked against the model at compile time. Kernels packed by <see cref=\"PackWeights\"/> are packed again.</summary>");
             using (w.Block("public void LoadBakedWeights()"))
             {
                 w.Line($"using var stream = typeof({plan.Spec.TypeName}).Assembly.GetManifestResourceStream(\"{resource}\")");
                 w.Line($"    ?? throw new global::System.InvalidOperationException(\"The weights '{resource}' named by [Weights] are not embedded in the assembly: add <EmbeddedResource Include=\\\"{resource}\\\" LogicalName=\\\"{resource}\\\" /> to the project.\");");
-                w.Line("global::ModelGen.Checkpoints.Checkpoint.Load(this, stream);");
+                w.Line("bool packed = _packedValid;");
+                w.Line("try { global::ModelGen.Checkpoints.Checkpoint.Load(this, stream); }");
+                w.Line("finally { if (packed) PackKernels(); }");
             }
         }
         else
