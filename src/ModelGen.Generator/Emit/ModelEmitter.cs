@@ -255,17 +255,22 @@ internal static partial class ModelEmitter
         w.Line();
     }
 
-    /// <summary>The kernels inference multiplies as a packed B (dense and convolution layers), each at a 64-byte aligned offset of the packed arena.</summary>
-    private static List<(LayerPlan Layer, int Offset, int Rows, int Columns)> PackedKernels(ModelPlan plan)
+    /// <summary>
+    /// The kernels inference multiplies as a packed B (dense and convolution layers), one after another in the packed
+    /// arena: each takes <c>Gemm.PackedLength(rows, columns)</c> floats, rows times the columns rounded up to 16, so every
+    /// offset stays 64-byte aligned.
+    /// </summary>
+    private static List<(LayerPlan Layer, int Offset, int Length, int Rows, int Columns)> PackedKernels(ModelPlan plan)
     {
-        var kernels = new List<(LayerPlan, int, int, int)>();
+        var kernels = new List<(LayerPlan, int, int, int, int)>();
         int offset = 0;
         foreach (LayerPlan layer in plan.Layers.Where(l => l.Info.Spec.Kind is LayerKind.Dense or LayerKind.Conv2D))
         {
             LayerSpec spec = layer.Info.Spec;
             int rows = spec.Kind == LayerKind.Dense ? (int)layer.Info.Input.Length : spec.KernelHeight * spec.KernelWidth * layer.Info.Input.Channels;
-            kernels.Add((layer, offset, rows, spec.Units));
-            offset += (rows * spec.Units + 15) / 16 * 16;
+            int length = rows * ((spec.Units + 15) / 16 * 16);
+            kernels.Add((layer, offset, length, rows, spec.Units));
+            offset += length;
         }
         return kernels;
     }
@@ -274,7 +279,7 @@ internal static partial class ModelEmitter
     private static void WritePacking(CodeWriter w, ModelPlan plan)
     {
         var kernels = PackedKernels(plan);
-        int length = kernels.Count == 0 ? 0 : kernels[kernels.Count - 1].Offset + kernels[kernels.Count - 1].Rows * kernels[kernels.Count - 1].Columns;
+        int length = kernels.Sum(k => k.Length);
         w.Line("/// <summary>");
         w.Line("/// Packs the dense and convolution kernels, once, into the order the matrix products read them, so that inference");
         w.Line("/// (Forward, Predict, ForwardTo, Evaluate) stops packing them on every call: for weights that stay constant, as ONNX");
@@ -305,10 +310,10 @@ internal static partial class ModelEmitter
             w.Line($"_packed ??= new global::ModelGen.AlignedBuffer({CodeWriter.Int(length)});");
             w.Line("var p = _parameters.Span;");
             w.Line("var k = _packed.Span;");
-            foreach (var (layer, offset, rows, columns) in kernels)
+            foreach (var (layer, offset, kernelLength, rows, columns) in kernels)
             {
                 VariablePlan kernel = plan.Variables.First(v => v.Offset == layer.Kernel);
-                w.Line($"{Kernels}.Gemm.PackB(k.Slice({CodeWriter.Int(offset)}, {CodeWriter.Int(rows * columns)}), {VariableSlice("p", layer.Kernel, plan)}, {CodeWriter.Int(rows)}, {CodeWriter.Int(columns)});  // {kernel.Name} as [{CodeWriter.Int(rows)}, {CodeWriter.Int(columns)}]");
+                w.Line($"{Kernels}.Gemm.PackB(k.Slice({CodeWriter.Int(offset)}, {CodeWriter.Int(kernelLength)}), {VariableSlice("p", layer.Kernel, plan)}, {CodeWriter.Int(rows)}, {CodeWriter.Int(columns)});  // {kernel.Name} as [{CodeWriter.Int(rows)}, {CodeWriter.Int(columns)}]");
             }
             w.Line("_packedValid = true;");
         }
@@ -318,8 +323,8 @@ internal static partial class ModelEmitter
     /// <summary>The packed copy of a layer's kernel for inference: its slice of the local <c>k</c>, or empty when <c>k</c> is.</summary>
     private static string PackedKernel(LayerPlan layer, ModelPlan plan)
     {
-        var (_, offset, rows, columns) = PackedKernels(plan).First(k => k.Layer == layer);
-        return $"k.IsEmpty ? default : k.Slice({CodeWriter.Int(offset)}, {CodeWriter.Int(rows * columns)})";
+        var (_, offset, length, _, _) = PackedKernels(plan).First(k => k.Layer == layer);
+        return $"k.IsEmpty ? default : k.Slice({CodeWriter.Int(offset)}, {CodeWriter.Int(length)})";
     }
 
     private static void WriteCheckpoints(CodeWriter w)

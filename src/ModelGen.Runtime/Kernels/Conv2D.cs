@@ -30,7 +30,8 @@ namespace ModelGen.Kernels
         /// <summary>
         /// <see cref="Forward(Span{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, in Conv2DGeometry, Activation, float)"/>
         /// with the kernel also packed by <see cref="Gemm.PackB(Span{float}, ReadOnlySpan{float}, int, int)"/> as a
-        /// [<see cref="Conv2DGeometry.PatchLength"/> x <see cref="Conv2DGeometry.OutChannels"/>] matrix (packed from this
+        /// [<see cref="Conv2DGeometry.PatchLength"/> x <see cref="Conv2DGeometry.OutChannels"/>] matrix
+        /// (<see cref="Gemm.PackedLength"/> of those sizes, packed from this
         /// <paramref name="kernel"/>): the products read the packed copy instead of packing the kernel for every group of
         /// samples and thread. An empty <paramref name="packedKernel"/> packs per call.
         /// </summary>
@@ -62,7 +63,7 @@ namespace ModelGen.Kernels
             Check.AtLeast(columns.Length, g.ColumnsLength, nameof(columns));
             Check.Length(x.Length, (long)batch * g.InputLength, nameof(x));
             Check.Length(kernel.Length, g.KernelLength, nameof(kernel));
-            Check.LengthOrEmpty(packedKernel.Length, g.KernelLength, nameof(packedKernel));
+            Check.LengthOrEmpty(packedKernel.Length, Gemm.PackedLength(g.PatchLength, g.OutChannels), nameof(packedKernel));
             Check.LengthOrEmpty(bias.Length, g.OutChannels, nameof(bias));
 
             int rows = g.OutHeight * g.OutWidth, patch = g.PatchLength, outC = g.OutChannels;

@@ -22,7 +22,7 @@ namespace ModelGen.Kernels
         /// <summary>
         /// <see cref="Forward(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, Activation, float)"/>
         /// with the kernel also packed by <see cref="Gemm.PackB(Span{float}, ReadOnlySpan{float}, int, int)"/>
-        /// (<c>inputs * units</c> floats, packed from this <paramref name="kernel"/>): from a batch of 6 the product reads
+        /// (<see cref="Gemm.PackedLength"/>(inputs, units) floats, packed from this <paramref name="kernel"/>): from a batch of 6 the product reads
         /// the packed copy instead of packing the kernel on every call. An empty <paramref name="packedKernel"/> packs per call.
         /// </summary>
         /// <exception cref="ArgumentException">A span's length does not match the sizes, or <paramref name="activation"/> is Softmax.</exception>
@@ -53,7 +53,7 @@ namespace ModelGen.Kernels
             Check.Length(y.Length, (long)batch * units, nameof(y));
             Check.Length(x.Length, (long)batch * inputs, nameof(x));
             Check.Length(kernel.Length, (long)inputs * units, nameof(kernel));
-            Check.LengthOrEmpty(packedKernel.Length, (long)inputs * units, nameof(packedKernel));
+            Check.LengthOrEmpty(packedKernel.Length, Gemm.PackedLength(inputs, units), nameof(packedKernel));
             Check.LengthOrEmpty(bias.Length, units, nameof(bias));
             fixed (float* py = y, px = x, pk = kernel, pp = packedKernel, pb = bias)
             {

@@ -94,34 +94,36 @@ namespace ModelGen.Kernels
         }
 
         /// <summary>
-        /// Packs a [k x n] row-major <paramref name="b"/> (a dense or convolution kernel) into the k * n floats of
-        /// <paramref name="packed"/>, in the order the products read it, for <c>Dense.Forward</c> and <c>Conv2D.Forward</c>
+        /// Packs a [k x n] row-major <paramref name="b"/> (a dense or convolution kernel) into the
+        /// <see cref="PackedLength"/>(k, n) floats of <paramref name="packed"/>, in the order the products read it, for <c>Dense.Forward</c> and <c>Conv2D.Forward</c>
         /// given a packed kernel: constant weights packed once instead of on every call. The layout is private to this
         /// build and process (it follows the vector width the hardware offers): pack again after the weights change, and
         /// do not save it.
         /// </summary>
         /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
-        /// <exception cref="ArgumentException">A span's length is not k * n.</exception>
+        /// <exception cref="ArgumentException"><paramref name="b"/> does not hold k * n floats, or <paramref name="packed"/> not <see cref="PackedLength"/>(k, n).</exception>
         public static void PackB(Span<float> packed, ReadOnlySpan<float> b, int k, int n) => PackB(packed, b, k, n, Simd.Best);
 
         internal static void PackB(Span<float> packed, ReadOnlySpan<float> b, int k, int n, SimdWidth width)
         {
             Check.Positive(k, nameof(k));
             Check.Positive(n, nameof(n));
-            Check.Length(packed.Length, (long)k * n, nameof(packed));
+            Check.Length(packed.Length, PackedLength(k, n), nameof(packed));
             Check.Length(b.Length, (long)k * n, nameof(b));
             fixed (float* pp = packed, pb = b)
             {
-                var kernel = new PackKernel { Packed = pp, B = pb, K = k, N = n };
+                int columns = PackedColumns(width, n);
+                var kernel = new PackKernel { Packed = pp, B = pb, K = k, N = n, Columns = columns };
                 // The column ranges of ProductKernel.RunColumns with a full tile of rows: with Vector512 the multiple of
-                // 16 (the last 1 to 15 columns are packed per call, zero-padded), else split between widths.
-                int tail = n & (MaxVector - 1);
-                if (width == SimdWidth.V512 && tail != 0)
+                // 16 in strips, then the last 1 to 15 columns padded to one vector; else every column in strips, split
+                // between widths.
+                if (columns < n)
                 {
-                    if (n > tail)
+                    if (columns > 0)
                     {
-                        kernel.Run<Ops512, Vector512<float>>(0, n - tail);
+                        kernel.Run<Ops512, Vector512<float>>(0, columns);
                     }
+                    PadColumns(new PackedB(pp, columns, 0).Tail(k), pb + columns, n, 1, k, n - columns);
                 }
                 else
                 {
@@ -131,13 +133,28 @@ namespace ModelGen.Kernels
         }
 
         /// <summary>
+        /// The floats <see cref="PackB(Span{float}, ReadOnlySpan{float}, int, int)"/> needs for a [k x n] B:
+        /// k * n rounded up to a multiple of 16 columns (a Vector512 product's last 1 to 15 columns are kept padded).
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>
+        public static long PackedLength(int k, int n)
+        {
+            Check.Positive(k, nameof(k));
+            Check.Positive(n, nameof(n));
+            return (long)k * ((n + MaxVector - 1) / MaxVector * MaxVector);
+        }
+
+        /// <summary>The columns of an n-column B that go through packed strips at <paramref name="width"/>: with Vector512 the multiple of 16, else all.</summary>
+        private static int PackedColumns(SimdWidth width, int n) => width == SimdWidth.V512 ? n & ~(MaxVector - 1) : n;
+
+        /// <summary>
         /// Packs each strip of a column range as <see cref="ProductCore"/> would for that range: block p0 (kc deep) of
         /// the product at <c>p0 * N</c>, the strip at column j of it at <c>j * kc</c> (see <see cref="PackedB"/>).
         /// </summary>
         private struct PackKernel : IVectorKernel
         {
             public float* Packed, B;
-            public int K, N;
+            public int K, N, Columns;
 
             public void Run<TOps, TVec>(int start, int count)
                 where TOps : struct, IVectorOps<TVec>
@@ -146,7 +163,7 @@ namespace ModelGen.Kernels
                 int w = TOps.Count;
                 bool wide = Wide(w, count);
                 int blockK = wide ? BlockK / 2 : BlockK;
-                var target = new PackedB(Packed, N, start);
+                var target = new PackedB(Packed, Columns, start);
                 for (int p0 = 0; p0 < K; p0 += blockK)
                 {
                     int kc = Math.Min(blockK, K - p0);
@@ -161,9 +178,11 @@ namespace ModelGen.Kernels
 
         /// <summary>
         /// A B packed ahead of the call (<see cref="PackB(Span{float}, ReadOnlySpan{float}, int, int)"/>), as seen from a
-        /// column range starting at column <c>first</c> of the whole product: block p0 (kc deep) of B's N columns starts
-        /// at <c>p0 * N</c>, and in it the strip at column J at <c>J * kc</c>. Every range of a product (vector widths,
-        /// thread parts) has the same block depth, so one layout serves them all. Data null: pack per call.
+        /// column range starting at column <c>first</c> of the whole product: block p0 (kc deep) of the N columns that go
+        /// through strips (<see cref="PackedColumns"/>) starts at <c>p0 * N</c>, and in it the strip at column J at
+        /// <c>J * kc</c>; after them, the padded tail of a Vector512 product, 16 floats per row of B. Every range of a
+        /// product (vector widths, thread parts) has the same block depth, so one layout serves them all. Data null: pack
+        /// per call.
         /// </summary>
         private readonly struct PackedB(float* data, int columns, int first)
         {
@@ -174,6 +193,9 @@ namespace ModelGen.Kernels
 
             /// <summary>The same B seen from column <paramref name="start"/> of this range.</summary>
             public PackedB From(int start) => new(Data, columns, first + start);
+
+            /// <summary>The last 1 to 15 columns of a Vector512 product, padded to 16, after the k * N floats of the strips; null when B is not packed.</summary>
+            public float* Tail(int k) => Data == null ? null : Data + (long)k * columns;
         }
 
         private static void CheckSizes(int m, int k, int n)
@@ -197,7 +219,7 @@ namespace ModelGen.Kernels
             var kernel = new ProductKernel
             {
                 C = c, Ldc = ldc, A = a, ARowStride = aRowStride, AColStride = aColStride, B = b, BRowStride = ldb, BColStride = 1,
-                M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha, Packed = new PackedB(packedB, n, 0),
+                M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha, Packed = new PackedB(packedB, PackedColumns(width, n), 0),
             };
             RunRows(ref kernel, width, n);
         }
@@ -213,7 +235,7 @@ namespace ModelGen.Kernels
             var kernel = new ProductKernel
             {
                 C = c, Ldc = ldc, A = a, ARows = rowTable, AColumns = columnTable, B = b, BRowStride = ldb, BColStride = 1,
-                M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha, Packed = new PackedB(packedB, n, 0),
+                M = m, K = k, Bias = bias, Accumulate = accumulate, Activation = activation, Alpha = alpha, Packed = new PackedB(packedB, PackedColumns(width, n), 0),
             };
             RunRows(ref kernel, width, n);
         }
@@ -394,13 +416,14 @@ namespace ModelGen.Kernels
                 }
                 int start = n - tail;
                 float* c = C + start, b = B + (long)start * BColStride, bias = Bias == null ? null : Bias + start;
+                float* packedTail = Packed.Tail(K);
                 if (ARows == null)
                 {
-                    ProductTail(c, Ldc, A, new StridedA(ARowStride, AColStride), b, BRowStride, BColStride, M, K, tail, bias, Accumulate, Activation, Alpha);
+                    ProductTail(c, Ldc, A, new StridedA(ARowStride, AColStride), b, BRowStride, BColStride, M, K, tail, bias, Accumulate, Activation, Alpha, packedTail);
                 }
                 else
                 {
-                    ProductTail(c, Ldc, A, new GatheredA(ARows, AColumns), b, BRowStride, BColStride, M, K, tail, bias, Accumulate, Activation, Alpha);
+                    ProductTail(c, Ldc, A, new GatheredA(ARows, AColumns), b, BRowStride, BColStride, M, K, tail, bias, Accumulate, Activation, Alpha, packedTail);
                 }
             }
 
@@ -653,11 +676,11 @@ namespace ModelGen.Kernels
         /// </summary>
         [SkipLocalsInit]
         private static void ProductTail<TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int brs, int bcs, int m, int k, int count,
-                                                 float* bias, bool accumulate, Activation activation, float alpha)
+                                                 float* bias, bool accumulate, Activation activation, float alpha, float* prepacked)
             where TLayout : struct, IOperandA
         {
             const int w = MaxVector;
-            float* packed = stackalloc float[BlockK * w];
+            float* buffer = stackalloc float[BlockK * w];
             float* tile = stackalloc float[TileRows * w];
             float* paddedBias = stackalloc float[w];
             new Span<float>(tile, TileRows * w).Clear();
@@ -668,11 +691,10 @@ namespace ModelGen.Kernels
                 int kc = Math.Min(BlockK, k - p0);
                 bool load = accumulate || p0 > 0;
                 SplitActivation(p0 + kc == k ? activation : Activation.Linear, out Activation fused, out Activation afterwards);
-                for (int p = 0; p < kc; p++)
+                float* packed = prepacked == null ? buffer : prepacked + (long)p0 * w;
+                if (prepacked == null)
                 {
-                    float* source = b + (long)(p0 + p) * brs, target = packed + p * w;
-                    for (int jj = 0; jj < count; jj++) target[jj] = source[(long)jj * bcs];
-                    for (int jj = count; jj < w; jj++) target[jj] = 0f;
+                    PadColumns(packed, b + (long)p0 * brs, brs, bcs, kc, count);
                 }
                 for (int i = 0; i < m; i += TileRows)
                 {
@@ -699,6 +721,17 @@ namespace ModelGen.Kernels
                         for (int jj = 0; jj < count; jj++) row[jj] = source[jj];
                     }
                 }
+            }
+        }
+
+        /// <summary>packed[p * 16 + jj] = B(p, jj) for p &lt; kc and jj &lt; count, 0 for count &lt;= jj &lt; 16: a product's last columns as one padded vector.</summary>
+        private static void PadColumns(float* packed, float* b, int brs, int bcs, int kc, int count)
+        {
+            for (int p = 0; p < kc; p++)
+            {
+                float* source = b + (long)p * brs, target = packed + p * MaxVector;
+                for (int jj = 0; jj < count; jj++) target[jj] = source[(long)jj * bcs];
+                for (int jj = count; jj < MaxVector; jj++) target[jj] = 0f;
             }
         }
 

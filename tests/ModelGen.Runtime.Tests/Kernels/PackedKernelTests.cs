@@ -53,7 +53,7 @@ namespace ModelGen.Runtime.Tests.Kernels
             foreach (Activation activation in new[] { Activation.Relu, Activation.Tanh })
             {
                 float[] x = Random(batch * inputs, seed++), kernel = Random(inputs * units, seed++), bias = Random(units, seed++);
-                float[] packed = new float[inputs * units];
+                float[] packed = new float[Gemm.PackedLength(inputs, units)];
                 Gemm.PackB(packed, kernel, inputs, units, (SimdWidth)width);
                 float[] expected = new float[batch * units], actual = new float[batch * units];
                 Dense.Forward(expected, x, kernel, default, bias, batch, inputs, units, activation, 0f, (SimdWidth)width);
@@ -72,7 +72,7 @@ namespace ModelGen.Runtime.Tests.Kernels
             foreach (int batch in new[] { 1, 3 })
             {
                 float[] x = Random(batch * g.InputLength, seed++), kernel = Random(g.KernelLength, seed++), bias = Random(g.OutChannels, seed++);
-                float[] packed = new float[g.KernelLength];
+                float[] packed = new float[Gemm.PackedLength(g.PatchLength, g.OutChannels)];
                 Gemm.PackB(packed, kernel, g.PatchLength, g.OutChannels, (SimdWidth)width);
                 float[] expected = new float[batch * g.OutputLength], actual = new float[batch * g.OutputLength];
                 Conv2D.Forward(expected, new float[g.ColumnsLength], x, kernel, default, bias, batch, g, Activation.Relu, 0f, (SimdWidth)width);
@@ -85,25 +85,32 @@ namespace ModelGen.Runtime.Tests.Kernels
         [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
         public void PackedKernel_IsWhatTheProductReads(int width)
         {
-            // 64 units: no tail, so every column comes from the packed copy once the batch fills a tile. Packing another
-            // kernel must then give that kernel's result exactly, which an ignored packed copy would not.
-            const int batch = 12, inputs = 300, units = 64;
-            float[] x = Random(batch * inputs, 1), kernel = Random(inputs * units, 2), other = Random(inputs * units, 3);
-            float[] packedOther = new float[inputs * units];
-            Gemm.PackB(packedOther, other, inputs, units, (SimdWidth)width);
-            float[] expected = new float[batch * units], actual = new float[batch * units];
-            Dense.Forward(expected, x, other, default, default, batch, inputs, units, Activation.Linear, 0f, (SimdWidth)width);
-            Dense.Forward(actual, x, kernel, packedOther, default, batch, inputs, units, Activation.Linear, 0f, (SimdWidth)width);
-            AssertBitwise(expected, actual, "the product of the packed kernel");
+            // Once the batch fills a tile, every column comes from the packed copy: the strips and, with Vector512, the
+            // padded last 1 to 15 columns (70 and 10 units). Packing another kernel must then give that kernel's result
+            // exactly, which an ignored packed copy would not.
+            const int batch = 12, inputs = 300;
+            foreach (int units in new[] { 64, 70, 10 })
+            {
+                float[] x = Random(batch * inputs, 1), kernel = Random(inputs * units, 2), other = Random(inputs * units, 3);
+                float[] packedOther = new float[Gemm.PackedLength(inputs, units)];
+                Gemm.PackB(packedOther, other, inputs, units, (SimdWidth)width);
+                float[] expected = new float[batch * units], actual = new float[batch * units];
+                Dense.Forward(expected, x, other, default, default, batch, inputs, units, Activation.Linear, 0f, (SimdWidth)width);
+                Dense.Forward(actual, x, kernel, packedOther, default, batch, inputs, units, Activation.Linear, 0f, (SimdWidth)width);
+                AssertBitwise(expected, actual, $"the product of the packed kernel, {units} units");
+            }
         }
 
         [Fact]
         public void WrongLengths_NameTheSpan()
         {
             float[] x = new float[6], kernel = new float[6], y = new float[4];
-            Assert.Equal("packed", Assert.Throws<ArgumentException>(() => Gemm.PackB(new float[5], kernel, 3, 2)).ParamName);
-            Assert.Equal("b", Assert.Throws<ArgumentException>(() => Gemm.PackB(new float[6], new float[7], 3, 2)).ParamName);
-            Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.PackB(new float[6], kernel, 0, 2)).ParamName);
+            // Columns are rounded up to 16: a [3 x 2] kernel packs into 48 floats, a [2 x 32] one into 64.
+            Assert.Equal(48, Gemm.PackedLength(3, 2));
+            Assert.Equal(64, Gemm.PackedLength(2, 32));
+            Assert.Equal("packed", Assert.Throws<ArgumentException>(() => Gemm.PackB(new float[6], kernel, 3, 2)).ParamName);
+            Assert.Equal("b", Assert.Throws<ArgumentException>(() => Gemm.PackB(new float[48], new float[7], 3, 2)).ParamName);
+            Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.PackB(new float[48], kernel, 0, 2)).ParamName);
             Assert.Equal("packedKernel", Assert.Throws<ArgumentException>(
                 () => Dense.Forward(y, x, kernel, new float[5], default, 2, 3, 2, Activation.Linear, 0f)).ParamName);
             Conv2DGeometry g = Conv(3, 3, 1, 2, 3, 3, 1, 1, Padding.Same);
