@@ -148,7 +148,7 @@ internal static partial class ModelEmitter
         w.Line("/// <summary>A workspace for one more thread's inference on this model type.</summary>");
         w.Line("public Workspace CreateWorkspace() => new();");
         w.Line();
-        w.Line("// Inference calls in flight (>= 0), or -1 while a training step changes the weights.");
+        w.Line("// Inference calls in flight (>= 0), or -1 while a training step or PackWeights changes what inference reads.");
         w.Line("private int _users;");
         w.Line();
         using (w.Block("private void EnterInference(Workspace workspace)"))
@@ -163,7 +163,7 @@ internal static partial class ModelEmitter
                 using (w.Block("if (users < 0)"))
                 {
                     w.Line("global::System.Threading.Volatile.Write(ref workspace.Busy, 0);");
-                    w.Line("throw new global::System.InvalidOperationException(\"The model is in a training step on another thread: inference waits until it returns.\");");
+                    w.Line("throw new global::System.InvalidOperationException(\"The model is in a training step on another thread, or packing its weights: inference waits until it returns.\");");
                 }
             }
             w.Line("while (global::System.Threading.Interlocked.CompareExchange(ref _users, users + 1, users) != users);");
@@ -174,6 +174,18 @@ internal static partial class ModelEmitter
             w.Line("global::System.Threading.Interlocked.Decrement(ref _users);");
             w.Line("global::System.Threading.Volatile.Write(ref workspace.Busy, 0);");
         }
+        w.Line();
+        w.Line("/// <summary>Takes the model for a call that changes what inference reads (a training step, PackWeights): refused while any other call uses it.</summary>");
+        using (w.Block("private void EnterExclusive(string what)"))
+        {
+            w.Line("int users = global::System.Threading.Interlocked.CompareExchange(ref _users, -1, 0);");
+            w.Line("if (users != 0)");
+            w.Line("    throw new global::System.InvalidOperationException(users < 0");
+            w.Line("        ? $\"Another thread is in a training step on this model, or packing its weights: {what} must wait until it returns.\"");
+            w.Line("        : $\"{users} inference call(s) are using this model on other threads: {what} now would change what they read, so it is refused.\");");
+        }
+        w.Line();
+        w.Line("private void ExitExclusive() => global::System.Threading.Volatile.Write(ref _users, 0);");
         w.Line();
     }
 

@@ -292,13 +292,9 @@ internal static partial class ModelEmitter
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is running inference or a training step on this model.</exception>");
         using (w.Block("public void PackWeights()"))
         {
-            w.Line("int users = global::System.Threading.Interlocked.CompareExchange(ref _users, -1, 0);");
-            w.Line("if (users != 0)");
-            w.Line("    throw new global::System.InvalidOperationException(users < 0");
-            w.Line("        ? \"A training step is running on this model on another thread: pack its weights after it returns.\"");
-            w.Line("        : $\"{users} inference call(s) are using this model on other threads: packing now would change what they read, so it is refused.\");");
+            w.Line("EnterExclusive(\"packing the weights\");");
             w.Line("try { PackKernels(); }");
-            w.Line("finally { global::System.Threading.Volatile.Write(ref _users, 0); }");
+            w.Line("finally { ExitExclusive(); }");
         }
         w.Line();
         w.Line("/// <summary>Whether inference reads kernels packed by <see cref=\"PackWeights\"/> (false until it runs, and after a change drops them).</summary>");

@@ -37,9 +37,9 @@ internal static partial class ModelEmitter
         using (w.Block($"public float ComputeGradients({ReadOnlySpan} inputs, {labels} labels)"))
         {
             WriteThreadScope(w);
-            w.Line("EnterTraining();");
+            w.Line("EnterExclusive(\"a training step\");");
             w.Line("try { return ComputeGradientsFrom(0, inputs, labels, out _); }");
-            w.Line("finally { ExitTraining(); }");
+            w.Line("finally { ExitExclusive(); }");
         }
         w.Line();
 
@@ -54,14 +54,14 @@ internal static partial class ModelEmitter
         {
             w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
             WriteThreadScope(w);
-            w.Line("EnterTraining();");
+            w.Line("EnterExclusive(\"a training step\");");
             w.Line("_packedValid = false;  // the update changes the kernels: inference packs per call until PackWeights runs again");
             w.OpenBlock("try");
             w.Line("float loss = ComputeGradientsFrom(layer, activations, labels, out bool finite);");
             w.Line("if (finite) optimizer.Apply(_parameters.Span, _gradients!.Span, _trainable.Ranges);");
             w.Line("return loss;");
             w.CloseBlock();
-            w.Line("finally { ExitTraining(); }");
+            w.Line("finally { ExitExclusive(); }");
         }
         w.Line();
 
@@ -168,17 +168,6 @@ internal static partial class ModelEmitter
     /// <summary>The training entry guard, and the numerical guards that find where a NaN or infinity first appeared.</summary>
     private static void WriteGuards(CodeWriter w, ModelPlan plan)
     {
-        using (w.Block("private void EnterTraining()"))
-        {
-            w.Line("int users = global::System.Threading.Interlocked.CompareExchange(ref _users, -1, 0);");
-            w.Line("if (users != 0)");
-            w.Line("    throw new global::System.InvalidOperationException(users < 0");
-            w.Line("        ? \"Another thread is in a training step on this model: training steps of one model run one at a time.\"");
-            w.Line("        : $\"{users} inference call(s) are using this model on other threads: a training step now would change the weights under them, so it is refused.\");");
-        }
-        w.Line();
-        w.Line("private void ExitTraining() => global::System.Threading.Volatile.Write(ref _users, 0);");
-        w.Line();
         w.Line("/// <summary>Whether training steps check the loss and the gradients for NaN and infinity (one vectorized pass over the gradients). Default true.</summary>");
         w.Line("public bool CheckFinite { get; set; } = true;");
         w.Line();
