@@ -623,8 +623,8 @@ namespace ModelGen.Kernels
                         float* tile = c + (long)i * ldc + j;
                         if (rows <= 4 && m < ShortProduct && strip == 4 * w)
                         {
-                            Tile4x4<TOps, TVec, TLayout>(tile, cLastRows, a + layout.Row(i), layout.Offsets(i, rows), layout, p0, packed, strip, kc,
-                                                         load, stripBias, fused, alpha);
+                            Tile6x4<TOps, TVec, TLayout, FourRows>(tile, cLastRows, a + layout.Row(i), layout.Offsets(i, rows), layout, p0, packed, strip, kc,
+                                                               load, stripBias, fused, alpha);
                         }
                         else
                         {
@@ -797,7 +797,7 @@ namespace ModelGen.Kernels
         {
             if (strip == 4 * TOps.Count)
             {
-                Tile6x4<TOps, TVec, TLayout>(c, cRows, a, rows, layout, p0, packed, strip, kc, load, bias, fused, alpha);
+                Tile6x4<TOps, TVec, TLayout, SixRows>(c, cRows, a, rows, layout, p0, packed, strip, kc, load, bias, fused, alpha);
             }
             else if (strip == 2 * TOps.Count)
             {
@@ -1082,25 +1082,34 @@ namespace ModelGen.Kernels
             TOps.Store(c7, s70); TOps.Store(c7 + w, s71);
         }
 
-        /// <summary>C[0..6, 0..4w) = init + A[0..6, p0..p0 + kc) B[0..kc, 0..4w): 24 accumulators, Vector512 only.</summary>
+        /// <summary>
+        /// C[0..6, 0..4w) = init + A[0..6, p0..p0 + kc) B[0..kc, 0..4w): 24 accumulators, Vector512 only. With
+        /// <see cref="FourRows"/>, rows 0..4 only (16 accumulators): the last 1 to 4 rows of a short product.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile6x4<TOps, TVec, TLayout>(float* c, RowOffsets cRows, float* a, RowOffsets rows, TLayout layout, int p0, float* b, int ldb, int kc,
+        private static void Tile6x4<TOps, TVec, TLayout, TRows>(float* c, RowOffsets cRows, float* a, RowOffsets rows, TLayout layout, int p0, float* b, int ldb, int kc,
                                                          bool load, float* bias, Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
             where TLayout : struct, IOperandA
+            where TRows : struct, ITileRows
         {
             int w = TOps.Count;
+            bool six = TRows.Six; // a constant in each instantiation: the other count's code is compiled out
             float* c0 = c, c1 = c + cRows.R1, c2 = c + cRows.R2, c3 = c + cRows.R3, c4 = c + cRows.R4, c5 = c + cRows.R5;
-            TVec s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33, s40, s41, s42, s43, s50, s51, s52, s53;
+            TVec s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33;
+            TVec s40 = TOps.Zero, s41 = TOps.Zero, s42 = TOps.Zero, s43 = TOps.Zero, s50 = TOps.Zero, s51 = TOps.Zero, s52 = TOps.Zero, s53 = TOps.Zero;
             if (load)
             {
                 s00 = TOps.Load(c0); s01 = TOps.Load(c0 + w); s02 = TOps.Load(c0 + 2 * w); s03 = TOps.Load(c0 + 3 * w);
                 s10 = TOps.Load(c1); s11 = TOps.Load(c1 + w); s12 = TOps.Load(c1 + 2 * w); s13 = TOps.Load(c1 + 3 * w);
                 s20 = TOps.Load(c2); s21 = TOps.Load(c2 + w); s22 = TOps.Load(c2 + 2 * w); s23 = TOps.Load(c2 + 3 * w);
                 s30 = TOps.Load(c3); s31 = TOps.Load(c3 + w); s32 = TOps.Load(c3 + 2 * w); s33 = TOps.Load(c3 + 3 * w);
-                s40 = TOps.Load(c4); s41 = TOps.Load(c4 + w); s42 = TOps.Load(c4 + 2 * w); s43 = TOps.Load(c4 + 3 * w);
-                s50 = TOps.Load(c5); s51 = TOps.Load(c5 + w); s52 = TOps.Load(c5 + 2 * w); s53 = TOps.Load(c5 + 3 * w);
+                if (six)
+                {
+                    s40 = TOps.Load(c4); s41 = TOps.Load(c4 + w); s42 = TOps.Load(c4 + 2 * w); s43 = TOps.Load(c4 + 3 * w);
+                    s50 = TOps.Load(c5); s51 = TOps.Load(c5 + w); s52 = TOps.Load(c5 + 2 * w); s53 = TOps.Load(c5 + 3 * w);
+                }
             }
             else
             {
@@ -1108,7 +1117,10 @@ namespace ModelGen.Kernels
                 TVec b2 = bias == null ? TOps.Zero : TOps.Load(bias + 2 * w), b3 = bias == null ? TOps.Zero : TOps.Load(bias + 3 * w);
                 s00 = b0; s01 = b1; s02 = b2; s03 = b3; s10 = b0; s11 = b1; s12 = b2; s13 = b3;
                 s20 = b0; s21 = b1; s22 = b2; s23 = b3; s30 = b0; s31 = b1; s32 = b2; s33 = b3;
-                s40 = b0; s41 = b1; s42 = b2; s43 = b3; s50 = b0; s51 = b1; s52 = b2; s53 = b3;
+                if (six)
+                {
+                    s40 = b0; s41 = b1; s42 = b2; s43 = b3; s50 = b0; s51 = b1; s52 = b2; s53 = b3;
+                }
             }
 
             nint r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, r4 = rows.R4, r5 = rows.R5, bStride = ldb;
@@ -1124,10 +1136,13 @@ namespace ModelGen.Kernels
                 s20 = TOps.MultiplyAdd(av, b0, s20); s21 = TOps.MultiplyAdd(av, b1, s21); s22 = TOps.MultiplyAdd(av, b2, s22); s23 = TOps.MultiplyAdd(av, b3, s23);
                 av = TOps.Broadcast(ap[r3]);
                 s30 = TOps.MultiplyAdd(av, b0, s30); s31 = TOps.MultiplyAdd(av, b1, s31); s32 = TOps.MultiplyAdd(av, b2, s32); s33 = TOps.MultiplyAdd(av, b3, s33);
-                av = TOps.Broadcast(ap[r4]);
-                s40 = TOps.MultiplyAdd(av, b0, s40); s41 = TOps.MultiplyAdd(av, b1, s41); s42 = TOps.MultiplyAdd(av, b2, s42); s43 = TOps.MultiplyAdd(av, b3, s43);
-                av = TOps.Broadcast(ap[r5]);
-                s50 = TOps.MultiplyAdd(av, b0, s50); s51 = TOps.MultiplyAdd(av, b1, s51); s52 = TOps.MultiplyAdd(av, b2, s52); s53 = TOps.MultiplyAdd(av, b3, s53);
+                if (six)
+                {
+                    av = TOps.Broadcast(ap[r4]);
+                    s40 = TOps.MultiplyAdd(av, b0, s40); s41 = TOps.MultiplyAdd(av, b1, s41); s42 = TOps.MultiplyAdd(av, b2, s42); s43 = TOps.MultiplyAdd(av, b3, s43);
+                    av = TOps.Broadcast(ap[r5]);
+                    s50 = TOps.MultiplyAdd(av, b0, s50); s51 = TOps.MultiplyAdd(av, b1, s51); s52 = TOps.MultiplyAdd(av, b2, s52); s53 = TOps.MultiplyAdd(av, b3, s53);
+                }
                 b += bStride;
             }
 
@@ -1139,77 +1154,40 @@ namespace ModelGen.Kernels
                 s10 = Rectify<TOps, TVec>(s10, slope, relu); s11 = Rectify<TOps, TVec>(s11, slope, relu); s12 = Rectify<TOps, TVec>(s12, slope, relu); s13 = Rectify<TOps, TVec>(s13, slope, relu);
                 s20 = Rectify<TOps, TVec>(s20, slope, relu); s21 = Rectify<TOps, TVec>(s21, slope, relu); s22 = Rectify<TOps, TVec>(s22, slope, relu); s23 = Rectify<TOps, TVec>(s23, slope, relu);
                 s30 = Rectify<TOps, TVec>(s30, slope, relu); s31 = Rectify<TOps, TVec>(s31, slope, relu); s32 = Rectify<TOps, TVec>(s32, slope, relu); s33 = Rectify<TOps, TVec>(s33, slope, relu);
-                s40 = Rectify<TOps, TVec>(s40, slope, relu); s41 = Rectify<TOps, TVec>(s41, slope, relu); s42 = Rectify<TOps, TVec>(s42, slope, relu); s43 = Rectify<TOps, TVec>(s43, slope, relu);
-                s50 = Rectify<TOps, TVec>(s50, slope, relu); s51 = Rectify<TOps, TVec>(s51, slope, relu); s52 = Rectify<TOps, TVec>(s52, slope, relu); s53 = Rectify<TOps, TVec>(s53, slope, relu);
+                if (six)
+                {
+                    s40 = Rectify<TOps, TVec>(s40, slope, relu); s41 = Rectify<TOps, TVec>(s41, slope, relu); s42 = Rectify<TOps, TVec>(s42, slope, relu); s43 = Rectify<TOps, TVec>(s43, slope, relu);
+                    s50 = Rectify<TOps, TVec>(s50, slope, relu); s51 = Rectify<TOps, TVec>(s51, slope, relu); s52 = Rectify<TOps, TVec>(s52, slope, relu); s53 = Rectify<TOps, TVec>(s53, slope, relu);
+                }
             }
 
             TOps.Store(c0, s00); TOps.Store(c0 + w, s01); TOps.Store(c0 + 2 * w, s02); TOps.Store(c0 + 3 * w, s03);
             TOps.Store(c1, s10); TOps.Store(c1 + w, s11); TOps.Store(c1 + 2 * w, s12); TOps.Store(c1 + 3 * w, s13);
             TOps.Store(c2, s20); TOps.Store(c2 + w, s21); TOps.Store(c2 + 2 * w, s22); TOps.Store(c2 + 3 * w, s23);
             TOps.Store(c3, s30); TOps.Store(c3 + w, s31); TOps.Store(c3 + 2 * w, s32); TOps.Store(c3 + 3 * w, s33);
-            TOps.Store(c4, s40); TOps.Store(c4 + w, s41); TOps.Store(c4 + 2 * w, s42); TOps.Store(c4 + 3 * w, s43);
-            TOps.Store(c5, s50); TOps.Store(c5 + w, s51); TOps.Store(c5 + 2 * w, s52); TOps.Store(c5 + 3 * w, s53);
+            if (six)
+            {
+                TOps.Store(c4, s40); TOps.Store(c4 + w, s41); TOps.Store(c4 + 2 * w, s42); TOps.Store(c4 + 3 * w, s43);
+                TOps.Store(c5, s50); TOps.Store(c5 + w, s51); TOps.Store(c5 + 2 * w, s52); TOps.Store(c5 + 3 * w, s53);
+            }
         }
 
-        /// <summary>
-        /// C[0..4, 0..4w) = init + A[0..4, p0..p0 + kc) B[0..kc, 0..4w): 16 accumulators, Vector512 only. The last 1 to 4
-        /// rows of a short product (a dense layer at batch 64 or 50), which a 6-row tile would compute as 6.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile4x4<TOps, TVec, TLayout>(float* c, RowOffsets cRows, float* a, RowOffsets rows, TLayout layout, int p0, float* b, int ldb, int kc,
-                                                         bool load, float* bias, Activation fused, float alpha)
-            where TOps : struct, IVectorOps<TVec>
-            where TVec : unmanaged
-            where TLayout : struct, IOperandA
+        /// <summary>How many rows <see cref="Tile6x4"/> computes, as a type: each instantiation compiles only its own rows.</summary>
+        private interface ITileRows
         {
-            int w = TOps.Count;
-            float* c0 = c, c1 = c + cRows.R1, c2 = c + cRows.R2, c3 = c + cRows.R3;
-            TVec s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33;
-            if (load)
-            {
-                s00 = TOps.Load(c0); s01 = TOps.Load(c0 + w); s02 = TOps.Load(c0 + 2 * w); s03 = TOps.Load(c0 + 3 * w);
-                s10 = TOps.Load(c1); s11 = TOps.Load(c1 + w); s12 = TOps.Load(c1 + 2 * w); s13 = TOps.Load(c1 + 3 * w);
-                s20 = TOps.Load(c2); s21 = TOps.Load(c2 + w); s22 = TOps.Load(c2 + 2 * w); s23 = TOps.Load(c2 + 3 * w);
-                s30 = TOps.Load(c3); s31 = TOps.Load(c3 + w); s32 = TOps.Load(c3 + 2 * w); s33 = TOps.Load(c3 + 3 * w);
-            }
-            else
-            {
-                TVec b0 = bias == null ? TOps.Zero : TOps.Load(bias), b1 = bias == null ? TOps.Zero : TOps.Load(bias + w);
-                TVec b2 = bias == null ? TOps.Zero : TOps.Load(bias + 2 * w), b3 = bias == null ? TOps.Zero : TOps.Load(bias + 3 * w);
-                s00 = b0; s01 = b1; s02 = b2; s03 = b3; s10 = b0; s11 = b1; s12 = b2; s13 = b3;
-                s20 = b0; s21 = b1; s22 = b2; s23 = b3; s30 = b0; s31 = b1; s32 = b2; s33 = b3;
-            }
+            static abstract bool Six { get; }
+        }
 
-            nint r1 = rows.R1, r2 = rows.R2, r3 = rows.R3, bStride = ldb;
-            for (nint p = p0, end = p0 + kc; p < end; p++)
-            {
-                float* ap = a + layout.Column(p);
-                TVec b0 = TOps.Load(b), b1 = TOps.Load(b + w), b2 = TOps.Load(b + 2 * w), b3 = TOps.Load(b + 3 * w);
-                TVec av = TOps.Broadcast(ap[0]);
-                s00 = TOps.MultiplyAdd(av, b0, s00); s01 = TOps.MultiplyAdd(av, b1, s01); s02 = TOps.MultiplyAdd(av, b2, s02); s03 = TOps.MultiplyAdd(av, b3, s03);
-                av = TOps.Broadcast(ap[r1]);
-                s10 = TOps.MultiplyAdd(av, b0, s10); s11 = TOps.MultiplyAdd(av, b1, s11); s12 = TOps.MultiplyAdd(av, b2, s12); s13 = TOps.MultiplyAdd(av, b3, s13);
-                av = TOps.Broadcast(ap[r2]);
-                s20 = TOps.MultiplyAdd(av, b0, s20); s21 = TOps.MultiplyAdd(av, b1, s21); s22 = TOps.MultiplyAdd(av, b2, s22); s23 = TOps.MultiplyAdd(av, b3, s23);
-                av = TOps.Broadcast(ap[r3]);
-                s30 = TOps.MultiplyAdd(av, b0, s30); s31 = TOps.MultiplyAdd(av, b1, s31); s32 = TOps.MultiplyAdd(av, b2, s32); s33 = TOps.MultiplyAdd(av, b3, s33);
-                b += bStride;
-            }
+        /// <summary>All six rows of a tile.</summary>
+        private struct SixRows : ITileRows
+        {
+            public static bool Six => true;
+        }
 
-            if (fused != Activation.Linear)
-            {
-                bool relu = fused == Activation.Relu;
-                TVec slope = TOps.Broadcast(alpha);
-                s00 = Rectify<TOps, TVec>(s00, slope, relu); s01 = Rectify<TOps, TVec>(s01, slope, relu); s02 = Rectify<TOps, TVec>(s02, slope, relu); s03 = Rectify<TOps, TVec>(s03, slope, relu);
-                s10 = Rectify<TOps, TVec>(s10, slope, relu); s11 = Rectify<TOps, TVec>(s11, slope, relu); s12 = Rectify<TOps, TVec>(s12, slope, relu); s13 = Rectify<TOps, TVec>(s13, slope, relu);
-                s20 = Rectify<TOps, TVec>(s20, slope, relu); s21 = Rectify<TOps, TVec>(s21, slope, relu); s22 = Rectify<TOps, TVec>(s22, slope, relu); s23 = Rectify<TOps, TVec>(s23, slope, relu);
-                s30 = Rectify<TOps, TVec>(s30, slope, relu); s31 = Rectify<TOps, TVec>(s31, slope, relu); s32 = Rectify<TOps, TVec>(s32, slope, relu); s33 = Rectify<TOps, TVec>(s33, slope, relu);
-            }
-
-            TOps.Store(c0, s00); TOps.Store(c0 + w, s01); TOps.Store(c0 + 2 * w, s02); TOps.Store(c0 + 3 * w, s03);
-            TOps.Store(c1, s10); TOps.Store(c1 + w, s11); TOps.Store(c1 + 2 * w, s12); TOps.Store(c1 + 3 * w, s13);
-            TOps.Store(c2, s20); TOps.Store(c2 + w, s21); TOps.Store(c2 + 2 * w, s22); TOps.Store(c2 + 3 * w, s23);
-            TOps.Store(c3, s30); TOps.Store(c3 + w, s31); TOps.Store(c3 + 2 * w, s32); TOps.Store(c3 + 3 * w, s33);
+        /// <summary>Rows 0 to 3 only.</summary>
+        private struct FourRows : ITileRows
+        {
+            public static bool Six => false;
         }
 
         /// <summary>C[0..6, 0..w) = init + A[0..6, p0..p0 + kc) B[0..kc, 0..w): the last vector of a panel.</summary>
