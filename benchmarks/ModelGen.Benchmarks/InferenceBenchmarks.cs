@@ -77,8 +77,7 @@ public abstract class InferenceBenchmark
         outputs = new float[Batch * model.OutputLength];
     }
 
-    /// <summary>Builds the ModelGen model.</summary>
-    // Constant weights packed once, as ONNX Runtime packs its initializers when it creates the session.
+    /// <summary>Builds the ModelGen model and packs its kernels once, as ONNX Runtime packs its initializers when it creates the session.</summary>
     [GlobalSetup(Target = nameof(ModelGen))]
     public void SetupModelGen()
     {

@@ -285,9 +285,9 @@ internal static partial class ModelEmitter
         w.Line("/// (Forward, Predict, ForwardTo, Evaluate) stops packing them on every call: for weights that stay constant, as ONNX");
         w.Line($"/// Runtime packs them when it creates a session. The first call allocates the packed copy ({CodeWriter.Int(length)} floats).");
         w.Line("/// Anything that may change a kernel drops the copy, and inference packs per call again (same results, bit for bit):");
-        w.Line("/// a training step, and getting <see cref=\"Parameters\"/> or a variable's span (a write may follow). Load and");
-        w.Line("/// <see cref=\"ResetParameters\"/> pack again. Call it again after writing through a span or after training; a write");
-        w.Line("/// through a span taken before this call is not seen by inference until then.");
+        w.Line("/// a training step, and getting <see cref=\"Parameters\"/> or a variable's span (a write may follow). Load,");
+        w.Line("/// <see cref=\"ResetParameters\"/> and, with [Weights], LoadBakedWeights pack again. Call it again after writing");
+        w.Line("/// through a span or after training; a write through a span taken before this call is not seen by inference until then.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.InvalidOperationException\">Another thread is running inference or a training step on this model.</exception>");
         using (w.Block("public void PackWeights()"))
