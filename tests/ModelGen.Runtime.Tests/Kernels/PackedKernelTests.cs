@@ -14,8 +14,9 @@ namespace ModelGen.Runtime.Tests.Kernels
     {
         private static readonly (int Batch, int Inputs, int Units)[] DenseShapes =
         {
-            (64, 784, 256), // the MLP at batch 64: 4-vector strips, seven 128-deep blocks, split by columns on threads
-            (7, 300, 90),   // a partial tile, 64 + 16 columns and a 10-column tail, three blocks
+            (64, 784, 256), // the MLP at batch 64: 4-vector strips, one 784-deep packed block (seven per call), split by columns on threads
+            (7, 300, 90),   // a partial tile, 64 + 16 columns and a 10-column tail, one packed block (three per call)
+            (13, 2100, 80), // three 700-deep packed blocks, a 16-column tail
             (60, 100, 700), // the shallow route (one block, many rows): three column ranges of packed strips
             (48, 600, 40),  // 2-vector strips of a deep product (8-row panels with Vector512), split by rows on threads
             (20, 64, 1100), // many 64-column chunks for a column split, a 12-column tail
