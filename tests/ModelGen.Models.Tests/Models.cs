@@ -151,3 +151,14 @@ public partial class BakedTwin;
 [Dense(2, Name = "out")]
 [SoftmaxCrossEntropy]
 public partial class GuardNet;
+
+/// <summary>
+/// A dense kernel large next to a batch's x and dy, whose gradient the guard checks through them
+/// (NumericalGuard.ProductIsFinite), and whose gradients backward writes whole instead of clearing and adding.
+/// </summary>
+[Model(BatchSize = 2)]
+[Input(64)]
+[Dense(64, Name = "wide")]
+[Dense(2, Name = "out")]
+[SoftmaxCrossEntropy]
+public partial class WideGuardNet;

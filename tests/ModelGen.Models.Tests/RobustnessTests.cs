@@ -148,6 +148,44 @@ public class NumericalGuardTests
     }
 
     [Fact]
+    public void KernelGradientOverflow_WithAFiniteLoss_IsCaught_AndKeepsWeights()
+    {
+        // A zero kernel keeps the forward pass finite for inputs near float.MaxValue, but its gradient x^T dy overflows:
+        // the bound from x and dy cannot show it finite, so the guard scans it and finds the infinity.
+        var model = new WideGuardNet();
+        Span<float> p = model.Parameters;
+        p.Slice(TestUtil.Info(model, "wide/kernel").Offset, 64 * 64).Clear();
+        Span<float> outKernel = p.Slice(TestUtil.Info(model, "out/kernel").Offset, 64 * 2);
+        for (int i = 0; i < outKernel.Length; i++) outKernel[i] = i % 2 == 0 ? 100f : -100f;
+        float[] inputs = new float[2 * 64];
+        Array.Fill(inputs, 3e38f);
+        float[] before = model.Parameters.ToArray();
+        var e = Assert.Throws<NonFiniteException>(() => model.TrainStep(inputs, new[] { 0, 1 }, new Adam(0.01)));
+        Assert.Equal("gradient", e.Quantity);
+        Assert.Equal(1, e.Layer);
+        Assert.Contains("the gradients of Layer 1 Dense 'wide'", e.Message);
+        Assert.True(float.IsFinite(e.Loss));
+        Assert.Equal(before, model.Parameters.ToArray());
+
+        // Ordinary inputs: the bound holds and the step updates the weights.
+        model.TrainStep(TestUtil.Random(2 * 64, 5), new[] { 0, 1 }, new Adam(0.01));
+        Assert.NotEqual(before, model.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void NonFiniteLoss_LeavesNoGradient()
+    {
+        var model = new GuardNet();
+        float[] inputs = { 1, 2, 3, -1, 0, 2 };
+        model.ComputeGradients(inputs, new[] { 0, 1 });
+        Assert.True(model.Gradients.IndexOfAnyExcept(0f) >= 0);
+        model.NonFinite += _ => { };
+        model.Parameters[TestUtil.Info(model, "out/kernel").Offset] = float.PositiveInfinity;
+        Assert.False(float.IsFinite(model.ComputeGradients(inputs, new[] { 0, 1 })));
+        Assert.True(model.Gradients.IndexOfAnyExcept(0f) < 0, "the last step's gradients are gone");
+    }
+
+    [Fact]
     public void FirstNonFinite_FindsEachKindAtEveryPosition()
     {
         for (int length = 0; length < 70; length += 7)

@@ -226,6 +226,39 @@ public class FreezingTests
     }
 
     [Fact]
+    public void FreezingAfterTraining_ClearsTheGradientsBackwardNoLongerReaches()
+    {
+        // Dense layers reached by backward write their gradients whole instead of clearing the arena and adding: the
+        // ones below a newly frozen layer must still read zero, and the rest equal a model frozen from the start.
+        float[] inputs = TestUtil.Random(4 * DenseNet.InputLength, 81);
+        int[] labels = { 0, 1, 2, 0 };
+        var trained = new DenseNet();
+        trained.TrainStep(inputs, labels, new Sgd(0.1));
+        var fresh = new DenseNet();
+        trained.Parameters.CopyTo(fresh.Parameters);
+        trained.Trainable.Freeze("d[123]/.*");
+        fresh.Trainable.Freeze("d[123]/.*");
+        trained.ComputeGradients(inputs, labels);
+        fresh.ComputeGradients(inputs, labels);
+        VariableInfo d4 = TestUtil.Info(trained, "d4/kernel");
+        Assert.True(trained.Gradients.Slice(0, d4.Offset).IndexOfAnyExcept(0f) < 0, "no gradient below the lowest trainable layer");
+        Assert.Equal(fresh.Gradients.ToArray(), trained.Gradients.ToArray());
+    }
+
+    [Fact]
+    public void RepeatedComputeGradients_GiveTheSameGradients()
+    {
+        // Written whole (dense layers without L1/L2) or cleared and accumulated (the regularized logits): either way a
+        // second call on the same batch replaces the first's gradients rather than adding to them.
+        var model = new DenseNet();
+        float[] inputs = TestUtil.Random(4 * DenseNet.InputLength, 82);
+        model.ComputeGradients(inputs, new[] { 2, 1, 0, 1 });
+        float[] first = model.Gradients.ToArray();
+        model.ComputeGradients(inputs, new[] { 2, 1, 0, 1 });
+        Assert.Equal(first, model.Gradients.ToArray());
+    }
+
+    [Fact]
     public void FreezeMiddleLayer_GradientsBelowStillMatchTheUnfrozenOnes()
     {
         var frozen = new ConvNet();

@@ -39,26 +39,38 @@ namespace ModelGen.Runtime.Tests.Kernels
 
         [Theory]
         [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
-        public void Backward_MatchesReferenceAndAccumulates(int width)
+        public void Backward_MatchesReference_AccumulatingOrReplacing(int width)
         {
             ulong seed = 200;
             foreach (var (batch, inputs, units) in Shapes)
             foreach (bool withInputGradient in new[] { true, false })
+            foreach (bool accumulate in new[] { true, false })
             {
                 float[] x = Random(batch * inputs, seed++), kernel = Random(inputs * units, seed++), dy = Random(batch * units, seed++);
                 float[] dKernel0 = Random(inputs * units, seed++), dBias0 = Random(units, seed++);
                 float[] dxE = withInputGradient ? new float[batch * inputs] : Array.Empty<float>();
                 float[] dxA = withInputGradient ? Random(batch * inputs, seed++) : Array.Empty<float>(); // overwritten, not added to
-                float[] dKernelE = (float[])dKernel0.Clone(), dKernelA = (float[])dKernel0.Clone();
-                float[] dBiasE = (float[])dBias0.Clone(), dBiasA = (float[])dBias0.Clone();
+                // Replacing: the reference starts from zero, the kernel from what the spans held before.
+                float[] dKernelE = accumulate ? (float[])dKernel0.Clone() : new float[inputs * units], dKernelA = (float[])dKernel0.Clone();
+                float[] dBiasE = accumulate ? (float[])dBias0.Clone() : new float[units], dBiasA = (float[])dBias0.Clone();
                 Ref.Dense.Backward(dxE, dKernelE, dBiasE, dy, x, kernel, batch, inputs, units);
-                Dense.Backward(dxA, dKernelA, dBiasA, dy, x, kernel, batch, inputs, units, (SimdWidth)width);
-                string shape = $"{batch}x{inputs}x{units}";
+                Dense.Backward(dxA, dKernelA, dBiasA, dy, x, kernel, batch, inputs, units, accumulate, (SimdWidth)width);
+                string shape = $"{batch}x{inputs}x{units} accumulate={accumulate}";
                 AssertClose(dxE, dxA, "dx " + shape);
                 AssertClose(dKernelE, dKernelA, "dKernel " + shape);
                 AssertClose(dBiasE, dBiasA, "dBias " + shape);
+                if (!accumulate)
+                {
+                    // Replacing is bitwise adding to zeros, so a model that stops clearing its arena trains the same.
+                    float[] dKernelZ = new float[inputs * units], dBiasZ = new float[units];
+                    Dense.Backward(Span<float>.Empty, dKernelZ, dBiasZ, dy, x, kernel, batch, inputs, units, true, (SimdWidth)width);
+                    Assert.Equal(Bits(dKernelZ), Bits(dKernelA));
+                    Assert.Equal(Bits(dBiasZ), Bits(dBiasA));
+                }
             }
         }
+
+        private static int[] Bits(float[] values) => Array.ConvertAll(values, BitConverter.SingleToInt32Bits);
 
         [Fact]
         public void Backward_MatchesFiniteDifferencesOfForward()
