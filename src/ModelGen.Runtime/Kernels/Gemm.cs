@@ -767,11 +767,14 @@ namespace ModelGen.Kernels
         {
             int w = TOps.Count;
             float* buffer = stackalloc float[ShallowPanel];
+            float* unaligned = stackalloc float[TileRows * StreamedColumns + MaxVector];
+            float* panel = (float*)(((nint)unaligned + 63) & ~(nint)63);
             SplitActivation(activation, out Activation fused, out Activation afterwards);
             var cRows = new RowOffsets(ldc, TileRows);
             var cLastRows = m % TileRows != 0 ? new RowOffsets(ldc, m % TileRows) : default;
             // Columns per range: whole 64-column chunks whose packed strips fit the buffer (k <= 256: at least 128).
             int range = Math.Max(ColumnChunk, ShallowPanel / k / ColumnChunk * ColumnChunk);
+            bool stream = Streams(c, ldc, m, n, accumulate, activation, w) && range <= StreamedColumns;
             for (int j0 = 0; j0 < n; j0 += range)
             {
                 int end = Math.Min(n, j0 + range);
@@ -783,11 +786,24 @@ namespace ModelGen.Kernels
                     strip = StripWidth(wide, w, end - j);
                     Pack<TOps, TVec>(packed + (long)(j - j0) * k, b + (long)j * bcs, brs, bcs, k, strip);
                 }
+                // A streamed range: each full panel's tiles store into the L1 buffer, which then goes to C whole.
+                var panelRows = new RowOffsets(end - j0, TileRows);
                 for (int i = 0; i < m; i += TileRows)
                 {
                     int rows = Math.Min(TileRows, m - i);
                     RowOffsets aRows = layout.Offsets(i, rows);
                     float* ai = a + layout.Row(i);
+                    if (stream && rows == TileRows)
+                    {
+                        for (int j = j0, strip; j < end; j += strip)
+                        {
+                            strip = StripWidth(wide, w, end - j);
+                            Tile<TOps, TVec, TLayout>(strip, panel + (j - j0), panelRows, ai, aRows, layout, 0, packed + (long)(j - j0) * k, k,
+                                                      false, bias == null ? null : bias + j, Activation.Linear, alpha);
+                        }
+                        StreamRows(c + (long)i * ldc + j0, ldc, panel, end - j0);
+                        continue;
+                    }
                     for (int j = j0, strip; j < end; j += strip)
                     {
                         strip = StripWidth(wide, w, end - j);
@@ -796,6 +812,34 @@ namespace ModelGen.Kernels
                                                   accumulate, accumulate || bias == null ? null : bias + j, fused, alpha);
                         ActivateRows<TOps, TVec>(tile, ldc, rows, strip, afterwards, alpha);
                     }
+                }
+            }
+        }
+
+        // Bytes of C from which a shallow product that replaces C, with no activation, streams it out with non-temporal
+        // stores (Vector512 only): twice the L2. fc1's kernel gradient (12.8 MB) is written once per training step and
+        // read once, by the optimizer, after the rest of backward: as ordinary stores, every line it misses is read
+        // before it is written, and the 12.8 MB evict what the next layers need. The CNN step on one thread: 0.8 to
+        // 1.9 ms faster in 4 of 4 alternating pairs (no change on two threads).
+        private const long StreamedBytes = 4L << 20;
+
+        // Columns of the L1 panel (6 rows) a streamed range is computed into before it goes to C.
+        private const int StreamedColumns = 1024;
+
+        /// <summary>Whether a shallow product streams C out (see <see cref="StreamedBytes"/>): C replaced, no activation, Vector512, rows aligned to 64 bytes, and large.</summary>
+        private static bool Streams(float* c, int ldc, int m, int n, bool accumulate, Activation activation, int w) =>
+            !accumulate && activation == Activation.Linear && w == MaxVector && Avx512F.IsSupported
+            && ((nint)c & 63) == 0 && (ldc & (MaxVector - 1)) == 0 && (n & (MaxVector - 1)) == 0 && (long)m * n * sizeof(float) >= StreamedBytes;
+
+        /// <summary>Copies a 6-row panel of <paramref name="columns"/> (a multiple of 16) to C with non-temporal stores.</summary>
+        private static void StreamRows(float* c, int ldc, float* panel, int columns)
+        {
+            for (int r = 0; r < TileRows; r++)
+            {
+                float* source = panel + r * columns, target = c + (long)r * ldc;
+                for (int q = 0; q < columns; q += MaxVector)
+                {
+                    Avx512F.StoreAlignedNonTemporal(target + q, Avx512F.LoadAlignedVector512(source + q));
                 }
             }
         }

@@ -64,6 +64,30 @@ namespace ModelGen.Runtime.Tests.Kernels
             Compare(1, width, 97, 40, 130, accumulate: true, 17);
         }
 
+        [Theory]
+        [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
+        public void LargeReplacedShallowProduct_StreamedOut_IsBitwiseTheAccumulatedOne(int width)
+        {
+            // C of 1,045 x 1,024 floats (4.3 MB), k = 50, replaced: with Vector512 its full 6-row panels go through the L1
+            // panel and non-temporal stores (a fc1-sized kernel gradient), the last row through the tiles directly.
+            // Adding to zeros takes the ordinary path: the two must agree bit for bit, and with the reference.
+            const int m = 1045, k = 50, n = 1024;
+            float[] a = Random(k * m, 21), b = Random(k * n, 22);
+            var streamed = new AlignedBuffer(m * n);
+            var added = new AlignedBuffer(m * n);
+            Random(m * n, 23).CopyTo(streamed.Span); // garbage that replacing must overwrite
+            Gemm.MultiplyTransposedA(streamed.Span, a, b, m, k, n, false, (SimdWidth)width);
+            Gemm.MultiplyTransposedA(added.Span, a, b, m, k, n, true, (SimdWidth)width);
+            for (int i = 0; i < m * n; i++)
+            {
+                if (BitConverter.SingleToInt32Bits(streamed.Span[i]) != BitConverter.SingleToInt32Bits(added.Span[i]))
+                    Assert.Fail($"element {i}: {streamed.Span[i]:R} streamed, {added.Span[i]:R} added to zeros");
+            }
+            float[] expected = new float[m * n];
+            Ref.Gemm.MultiplyTransposedA(expected, a, b, m, k, n, false);
+            AssertClose(expected, streamed.Span.ToArray(), "streamed against the reference");
+        }
+
         [Fact]
         public void TwoByTwo_MatchesHandComputedProducts()
         {
