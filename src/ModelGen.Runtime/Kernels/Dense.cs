@@ -48,7 +48,7 @@ namespace ModelGen.Kernels
         /// <see cref="Backward(Span{float}, Span{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int)"/>,
         /// with <paramref name="accumulate"/> false: <c>dKernel = x^T dy</c> and <c>dBias = </c> the column sums of dy,
         /// replacing what they held. A model whose gradient arena would otherwise be cleared first saves that pass over
-        /// the kernel gradient (fc1's 12.8 MB in the tutorial CNN), and the product stores it without reading it.
+        /// the kernel gradient (fc1's 12.8 MB in the tutorial CNN), and the product stores it without loading it first.
         /// </summary>
         /// <exception cref="ArgumentException">A span's length does not match the sizes.</exception>
         /// <exception cref="ArgumentOutOfRangeException">A size is not positive.</exception>

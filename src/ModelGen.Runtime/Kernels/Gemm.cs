@@ -819,8 +819,8 @@ namespace ModelGen.Kernels
         // Bytes of C from which a shallow product that replaces C, with no activation, streams it out with non-temporal
         // stores (Vector512 only): twice the L2. fc1's kernel gradient (12.8 MB) is written once per training step and
         // read once, by the optimizer, after the rest of backward: as ordinary stores, every line it misses is read
-        // before it is written, and the 12.8 MB evict what the next layers need. The CNN step on one thread: 0.8 to
-        // 1.9 ms faster in 4 of 4 alternating pairs (no change on two threads).
+        // before it is written, and the 12.8 MB evict what the next layers need. The CNN step on one thread: 0.6 to
+        // 1.1 ms faster in 4 of 4 alternating pairs (no change on two threads).
         private const long StreamedBytes = 4L << 20;
 
         // Columns of the L1 panel (6 rows) a streamed range is computed into before it goes to C.
