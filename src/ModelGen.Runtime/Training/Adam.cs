@@ -49,7 +49,7 @@ namespace ModelGen
         private protected override bool UpdateIsElementwise => true;
 
         /// <inheritdoc/>
-        protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
+        protected override unsafe void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
         {
             Span<float> mSlot = GetSlot(0).Slice(offset, parameters.Length);
             Span<float> vSlot = GetSlot(1).Slice(offset, parameters.Length);
@@ -66,14 +66,19 @@ namespace ModelGen
                 Span<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(vSlot);
                 var epsV = new Vector<float>(eps);
                 var tinyV = new Vector<float>(tiny);
-                for (int k = 0; k < p.Length; k++)
+                int lineVectors = Math.Max(1, 16 / Vector<float>.Count); // vectors per 64-byte line
+                fixed (float* pp = parameters, pg = gradients, pm = mSlot, pv = vSlot)
                 {
-                    Vector<float> gv = g[k], gs = ZeroBelow(gv, tinyV);
-                    Vector<float> mv = FlushSubnormal(b1 * m[k] + oneMinusB1 * gv);
-                    Vector<float> vv = FlushSubnormal(b2 * s[k] + oneMinusB2 * (gs * gs));
-                    m[k] = mv;
-                    s[k] = vv;
-                    p[k] -= lrT * mv / (Vector.SquareRoot(vv) + epsV);
+                    for (int k = 0; k < p.Length; k++)
+                    {
+                        if (k % lineVectors == 0) PrefetchAhead(pp, pg, pm, pv, k * Vector<float>.Count);
+                        Vector<float> gv = g[k], gs = ZeroBelow(gv, tinyV);
+                        Vector<float> mv = FlushSubnormal(b1 * m[k] + oneMinusB1 * gv);
+                        Vector<float> vv = FlushSubnormal(b2 * s[k] + oneMinusB2 * (gs * gs));
+                        m[k] = mv;
+                        s[k] = vv;
+                        p[k] -= lrT * mv / (Vector.SquareRoot(vv) + epsV);
+                    }
                 }
                 i = p.Length * Vector<float>.Count;
             }

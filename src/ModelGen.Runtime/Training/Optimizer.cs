@@ -8,6 +8,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using ModelGen.Kernels;
 
 namespace ModelGen
@@ -331,6 +332,30 @@ namespace ModelGen
         /// subnormal.
         /// </summary>
         private protected static float SquareThreshold(double scale) => (float)Math.Sqrt(SmallestNormal / scale);
+
+        // Floats ahead of a streaming update that its operands are prefetched. An update over millions of parameters
+        // (the tutorial CNN's 3.3M, with the gradients and two slots: 52 MB) reads its streams from memory once the rest
+        // of the step has evicted them, and the hardware prefetcher alone keeps too few lines in flight. 2 KiB ahead
+        // measured best: Adam over 3.27M floats with cold caches 4.1 -> 3.4 ms (0.5, 1, 4 and 8 KiB: 3.5 to 3.7 ms), and
+        // no change with warm ones.
+        private const int PrefetchFloats = 512;
+
+        /// <summary>
+        /// Hints the cache line <see cref="PrefetchFloats"/> past element <paramref name="i"/> of each of four streams
+        /// into the cache (a prefetch never faults, so past the end is harmless); nothing without SSE. Called once per
+        /// 64-byte line of the streams.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private protected static unsafe void PrefetchAhead(float* a, float* b, float* c, float* d, int i)
+        {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(a + i + PrefetchFloats);
+                Sse.Prefetch0(b + i + PrefetchFloats);
+                Sse.Prefetch0(c + i + PrefetchFloats);
+                Sse.Prefetch0(d + i + PrefetchFloats);
+            }
+        }
 
         /// <summary><paramref name="g"/> with lanes below <paramref name="threshold"/> in magnitude set to 0 (NaN passes).</summary>
         private protected static Vector<float> ZeroBelow(Vector<float> g, Vector<float> threshold) =>
