@@ -35,7 +35,7 @@ namespace ModelGen
         private protected override bool UpdateIsElementwise => true;
 
         /// <inheritdoc/>
-        protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
+        protected override unsafe void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
         {
             Span<float> acc = GetSlot(0).Slice(offset, parameters.Length);
             float lr = (float)learningRate, tiny = SquareThreshold(1);
@@ -46,12 +46,16 @@ namespace ModelGen
                 ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 Span<Vector<float>> a = MemoryMarshal.Cast<float, Vector<float>>(acc);
                 var tinyV = new Vector<float>(tiny);
-                for (int v = 0; v < p.Length; v++)
+                fixed (float* pp = parameters, pg = gradients, pa = acc)
                 {
-                    Vector<float> gv = g[v], gs = ZeroBelow(gv, tinyV);
-                    Vector<float> av = a[v] + gs * gs;
-                    a[v] = av;
-                    p[v] -= lr * gv / Vector.SquareRoot(av);
+                    for (int v = 0; v < p.Length; v++)
+                    {
+                        if (IsLineStart(v)) PrefetchAhead(v * Vector<float>.Count, pp, pg, pa);
+                        Vector<float> gv = g[v], gs = ZeroBelow(gv, tinyV);
+                        Vector<float> av = a[v] + gs * gs;
+                        a[v] = av;
+                        p[v] -= lr * gv / Vector.SquareRoot(av);
+                    }
                 }
                 i = p.Length * Vector<float>.Count;
             }

@@ -66,12 +66,11 @@ namespace ModelGen
                 Span<Vector<float>> s = MemoryMarshal.Cast<float, Vector<float>>(vSlot);
                 var epsV = new Vector<float>(eps);
                 var tinyV = new Vector<float>(tiny);
-                int lineVectors = Math.Max(1, 16 / Vector<float>.Count); // vectors per 64-byte line
                 fixed (float* pp = parameters, pg = gradients, pm = mSlot, pv = vSlot)
                 {
                     for (int k = 0; k < p.Length; k++)
                     {
-                        if (k % lineVectors == 0) PrefetchAhead(pp, pg, pm, pv, k * Vector<float>.Count);
+                        if (IsLineStart(k)) PrefetchAhead(k * Vector<float>.Count, pp, pg, pm, pv);
                         Vector<float> gv = g[k], gs = ZeroBelow(gv, tinyV);
                         Vector<float> mv = FlushSubnormal(b1 * m[k] + oneMinusB1 * gv);
                         Vector<float> vv = FlushSubnormal(b2 * s[k] + oneMinusB2 * (gs * gs));

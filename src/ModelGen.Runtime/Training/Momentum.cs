@@ -39,7 +39,7 @@ namespace ModelGen
         private protected override bool UpdateIsElementwise => true;
 
         /// <inheritdoc/>
-        protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
+        protected override unsafe void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
         {
             Span<float> accum = GetSlot(0).Slice(offset, parameters.Length);
             float lr = (float)learningRate, mu = (float)Coefficient;
@@ -51,11 +51,15 @@ namespace ModelGen
                 Span<Vector<float>> p = MemoryMarshal.Cast<float, Vector<float>>(parameters);
                 ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
                 Span<Vector<float>> a = MemoryMarshal.Cast<float, Vector<float>>(accum);
-                for (int v = 0; v < p.Length; v++)
+                fixed (float* pp = parameters, pg = gradients, pa = accum)
                 {
-                    Vector<float> av = FlushSubnormal(mu * a[v] + g[v]);
-                    a[v] = av;
-                    p[v] -= nesterov ? lr * g[v] + lrMu * av : lr * av;
+                    for (int v = 0; v < p.Length; v++)
+                    {
+                        if (IsLineStart(v)) PrefetchAhead(v * Vector<float>.Count, pp, pg, pa);
+                        Vector<float> av = FlushSubnormal(mu * a[v] + g[v]);
+                        a[v] = av;
+                        p[v] -= nesterov ? lr * g[v] + lrMu * av : lr * av;
+                    }
                 }
                 i = p.Length * Vector<float>.Count;
             }

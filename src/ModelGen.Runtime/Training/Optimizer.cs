@@ -341,21 +341,24 @@ namespace ModelGen
         private const int PrefetchFloats = 512;
 
         /// <summary>
-        /// Hints the cache line <see cref="PrefetchFloats"/> past element <paramref name="i"/> of each of four streams
-        /// into the cache (a prefetch never faults, so past the end is harmless); nothing without SSE. Called once per
-        /// 64-byte line of the streams.
+        /// Hints the cache line <see cref="PrefetchFloats"/> past element <paramref name="i"/> of each stream into the
+        /// cache (a prefetch never faults, so past the end is harmless; a null stream is skipped); nothing without SSE.
+        /// The built-in updates call it once per 64-byte line (<see cref="IsLineStart"/>).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private protected static unsafe void PrefetchAhead(float* a, float* b, float* c, float* d, int i)
+        private protected static unsafe void PrefetchAhead(int i, float* a, float* b, float* c = null, float* d = null)
         {
             if (Sse.IsSupported)
             {
                 Sse.Prefetch0(a + i + PrefetchFloats);
                 Sse.Prefetch0(b + i + PrefetchFloats);
-                Sse.Prefetch0(c + i + PrefetchFloats);
-                Sse.Prefetch0(d + i + PrefetchFloats);
+                if (c != null) Sse.Prefetch0(c + i + PrefetchFloats);
+                if (d != null) Sse.Prefetch0(d + i + PrefetchFloats);
             }
         }
+
+        /// <summary>Whether vector <paramref name="v"/> of a stream of <see cref="Vector{T}"/> starts a 64-byte line (every vector from 64 bytes wide).</summary>
+        private protected static bool IsLineStart(int v) => v % Math.Max(1, 16 / Vector<float>.Count) == 0;
 
         /// <summary><paramref name="g"/> with lanes below <paramref name="threshold"/> in magnitude set to 0 (NaN passes).</summary>
         private protected static Vector<float> ZeroBelow(Vector<float> g, Vector<float> threshold) =>

@@ -48,7 +48,7 @@ namespace ModelGen
         private protected override bool UpdateIsElementwise => true;
 
         /// <inheritdoc/>
-        protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
+        protected override unsafe void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
         {
             Span<float> ms = GetSlot(0).Slice(offset, parameters.Length);
             Span<float> mom = GetSlot(1).Slice(offset, parameters.Length);
@@ -63,14 +63,18 @@ namespace ModelGen
                 Span<Vector<float>> m = MemoryMarshal.Cast<float, Vector<float>>(mom);
                 var epsV = new Vector<float>(eps);
                 var tinyV = new Vector<float>(tiny);
-                for (int v = 0; v < p.Length; v++)
+                fixed (float* pp = parameters, pg = gradients, ps = ms, pm = mom)
                 {
-                    Vector<float> gv = g[v], gs = ZeroBelow(gv, tinyV);
-                    Vector<float> sv = FlushSubnormal(rho * s[v] + oneMinusRho * (gs * gs));
-                    Vector<float> mv = FlushSubnormal(mu * m[v] + lr * gv / Vector.SquareRoot(sv + epsV));
-                    s[v] = sv;
-                    m[v] = mv;
-                    p[v] -= mv;
+                    for (int v = 0; v < p.Length; v++)
+                    {
+                        if (IsLineStart(v)) PrefetchAhead(v * Vector<float>.Count, pp, pg, ps, pm);
+                        Vector<float> gv = g[v], gs = ZeroBelow(gv, tinyV);
+                        Vector<float> sv = FlushSubnormal(rho * s[v] + oneMinusRho * (gs * gs));
+                        Vector<float> mv = FlushSubnormal(mu * m[v] + lr * gv / Vector.SquareRoot(sv + epsV));
+                        s[v] = sv;
+                        m[v] = mv;
+                        p[v] -= mv;
+                    }
                 }
                 i = p.Length * Vector<float>.Count;
             }

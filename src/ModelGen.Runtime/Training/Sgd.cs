@@ -22,7 +22,7 @@ namespace ModelGen
         private protected override bool UpdateIsElementwise => true;
 
         /// <inheritdoc/>
-        protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
+        protected override unsafe void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, double learningRate, long step)
         {
             float lr = (float)learningRate;
             int i = 0;
@@ -30,8 +30,14 @@ namespace ModelGen
             {
                 Span<Vector<float>> p = MemoryMarshal.Cast<float, Vector<float>>(parameters);
                 ReadOnlySpan<Vector<float>> g = MemoryMarshal.Cast<float, Vector<float>>(gradients);
-                for (int v = 0; v < p.Length; v++)
-                    p[v] -= lr * g[v];
+                fixed (float* pp = parameters, pg = gradients)
+                {
+                    for (int v = 0; v < p.Length; v++)
+                    {
+                        if (IsLineStart(v)) PrefetchAhead(v * Vector<float>.Count, pp, pg);
+                        p[v] -= lr * g[v];
+                    }
+                }
                 i = p.Length * Vector<float>.Count;
             }
             for (; i < parameters.Length; i++)
