@@ -786,31 +786,26 @@ namespace ModelGen.Kernels
                     strip = StripWidth(wide, w, end - j);
                     Pack<TOps, TVec>(packed + (long)(j - j0) * k, b + (long)j * bcs, brs, bcs, k, strip);
                 }
-                // A streamed range: each full panel's tiles store into the L1 buffer, which then goes to C whole.
-                var panelRows = new RowOffsets(end - j0, TileRows);
+                // A streamed range: each full panel's tiles store into the L1 buffer instead of C, which then goes to C whole.
+                int panelColumns = end - j0;
+                var panelRows = new RowOffsets(panelColumns, TileRows);
                 for (int i = 0; i < m; i += TileRows)
                 {
                     int rows = Math.Min(TileRows, m - i);
                     RowOffsets aRows = layout.Offsets(i, rows);
                     float* ai = a + layout.Row(i);
-                    if (stream && rows == TileRows)
-                    {
-                        for (int j = j0, strip; j < end; j += strip)
-                        {
-                            strip = StripWidth(wide, w, end - j);
-                            Tile<TOps, TVec, TLayout>(strip, panel + (j - j0), panelRows, ai, aRows, layout, 0, packed + (long)(j - j0) * k, k,
-                                                      false, bias == null ? null : bias + j, Activation.Linear, alpha);
-                        }
-                        StreamRows(c + (long)i * ldc + j0, ldc, panel, end - j0);
-                        continue;
-                    }
+                    bool toPanel = stream && rows == TileRows;
                     for (int j = j0, strip; j < end; j += strip)
                     {
                         strip = StripWidth(wide, w, end - j);
-                        float* tile = c + (long)i * ldc + j;
-                        Tile<TOps, TVec, TLayout>(strip, tile, rows == TileRows ? cRows : cLastRows, ai, aRows, layout, 0, packed + (long)(j - j0) * k, k,
-                                                  accumulate, accumulate || bias == null ? null : bias + j, fused, alpha);
-                        ActivateRows<TOps, TVec>(tile, ldc, rows, strip, afterwards, alpha);
+                        float* tile = toPanel ? panel + (j - j0) : c + (long)i * ldc + j;
+                        Tile<TOps, TVec, TLayout>(strip, tile, toPanel ? panelRows : rows == TileRows ? cRows : cLastRows, ai, aRows, layout, 0,
+                                                  packed + (long)(j - j0) * k, k, accumulate, accumulate || bias == null ? null : bias + j, fused, alpha);
+                        ActivateRows<TOps, TVec>(tile, toPanel ? panelColumns : ldc, rows, strip, afterwards, alpha);
+                    }
+                    if (toPanel)
+                    {
+                        StreamRows(c + (long)i * ldc + j0, ldc, panel, panelColumns);
                     }
                 }
             }

@@ -336,7 +336,7 @@ namespace ModelGen
         // Floats ahead of a streaming update that its operands are prefetched. An update over millions of parameters
         // (the tutorial CNN's 3.3M, with the gradients and two slots: 52 MB) reads its streams from memory once the rest
         // of the step has evicted them, and the hardware prefetcher alone keeps too few lines in flight. 2 KiB ahead
-        // measured best: Adam over 3.27M floats with cold caches 4.1 -> 3.4 ms (0.5, 1, 4 and 8 KiB: 3.5 to 3.7 ms), and
+        // measured best: Adam over 3.27M floats with cold caches 4.1 -> 3.5 ms (0.5, 1, 4 and 8 KiB: 3.5 to 3.7 ms), and
         // no change with warm ones.
         private const int PrefetchFloats = 512;
 
