@@ -24,4 +24,14 @@ public class SnapshotTests
         Assert.Empty(run.Diagnostics);
         Assert.Empty(run.CompilationProblems());
     }
+
+    [Fact]
+    public void ModelWithALossAndNoVariables_CompilesWithoutWarnings()
+    {
+        // Its gradient arena is empty: ClearGradients and GradientsAreFinite are emitted with nothing to clear or scan.
+        GeneratorRun run = GeneratorHarness.Run("using ModelGen;\n[Model(BatchSize = 2)]\n[Input(4, 4, 1)]\n[MaxPool2D(2)]\n[Flatten]\n[SoftmaxCrossEntropy]\npublic partial class Net;\n");
+        Assert.Empty(run.Diagnostics);
+        Assert.Contains("private bool GradientsAreFinite()", run.Source("Net.g.cs"));
+        Assert.Empty(run.CompilationProblems());
+    }
 }

@@ -326,41 +326,31 @@ internal static partial class ModelEmitter
     private static void WriteCheckpoints(CodeWriter w)
     {
         const string Checkpoints = "global::ModelGen.Checkpoints";
-        // Save reads the arena through Parameters, which drops packed kernels; it writes nothing, so they stay valid.
-        // Load writes the arena (or, failing, leaves it as it was): kernels packed before are packed again either way.
+        // One public method around a Checkpoint call that keeps packed kernels right. Save reads the arena through
+        // Parameters, which drops them, but writes nothing: they stay as they were. Load writes the arena (or, failing,
+        // leaves it as it was): kernels packed before are packed again either way.
+        void Around(string signature, string call, bool load)
+        {
+            using (w.Block(signature))
+            {
+                w.Line("bool packed = _packedValid;");
+                w.Line($"try {{ {call}; }}");
+                w.Line(load ? "finally { if (packed) PackKernels(); }" : "finally { _packedValid = packed; }");
+            }
+        }
         w.Line("/// <summary>Saves every variable by name to a safetensors file, atomically: the old file stays intact if anything fails.</summary>");
-        using (w.Block($"public void Save(string path, {Checkpoints}.CheckpointOptions? options = null)"))
-        {
-            w.Line("bool packed = _packedValid;");
-            w.Line($"try {{ {Checkpoints}.Checkpoint.Save(this, path, options); }}");
-            w.Line("finally { _packedValid = packed; }");
-        }
+        Around($"public void Save(string path, {Checkpoints}.CheckpointOptions? options = null)", $"{Checkpoints}.Checkpoint.Save(this, path, options)", load: false);
         w.Line("/// <summary>Saves every variable by name to a stream in the safetensors format.</summary>");
-        using (w.Block($"public void Save(global::System.IO.Stream stream, {Checkpoints}.CheckpointOptions? options = null)"))
-        {
-            w.Line("bool packed = _packedValid;");
-            w.Line($"try {{ {Checkpoints}.Checkpoint.Save(this, stream, options); }}");
-            w.Line("finally { _packedValid = packed; }");
-        }
+        Around($"public void Save(global::System.IO.Stream stream, {Checkpoints}.CheckpointOptions? options = null)", $"{Checkpoints}.Checkpoint.Save(this, stream, options)", load: false);
         w.Line("/// <summary>");
         w.Line("/// Restores variables by name from a safetensors file: strict by default (every variable present with its shape);");
         w.Line("/// see <see cref=\"global::ModelGen.Checkpoints.LoadOptions\"/> for partial restore, renames and PyTorch layouts.");
         w.Line("/// A failed load throws <see cref=\"global::ModelGen.Checkpoints.CheckpointException\"/> and leaves the model unchanged.");
         w.Line("/// Kernels packed by <see cref=\"PackWeights\"/> are packed again.");
         w.Line("/// </summary>");
-        using (w.Block($"public void Load(string path, {Checkpoints}.LoadOptions? options = null)"))
-        {
-            w.Line("bool packed = _packedValid;");
-            w.Line($"try {{ {Checkpoints}.Checkpoint.Load(this, path, options); }}");
-            w.Line("finally { if (packed) PackKernels(); }");
-        }
+        Around($"public void Load(string path, {Checkpoints}.LoadOptions? options = null)", $"{Checkpoints}.Checkpoint.Load(this, path, options)", load: true);
         w.Line("/// <summary>Restores variables by name from a safetensors stream; see <see cref=\"Load(string, global::ModelGen.Checkpoints.LoadOptions?)\"/>.</summary>");
-        using (w.Block($"public void Load(global::System.IO.Stream stream, {Checkpoints}.LoadOptions? options = null)"))
-        {
-            w.Line("bool packed = _packedValid;");
-            w.Line($"try {{ {Checkpoints}.Checkpoint.Load(this, stream, options); }}");
-            w.Line("finally { if (packed) PackKernels(); }");
-        }
+        Around($"public void Load(global::System.IO.Stream stream, {Checkpoints}.LoadOptions? options = null)", $"{Checkpoints}.Checkpoint.Load(this, stream, options)", load: true);
     }
 
     /// <summary>The span expression of a buffer: the model input or a slice of an arena, for n samples.</summary>

@@ -219,14 +219,8 @@ internal static partial class ModelEmitter
         w.Line("/// </summary>");
         using (w.Block("private void ClearGradients(int lowest)"))
         {
-            var owners = GradientOwners(plan);
-            if (owners.Length == 0)
-            {
-                w.Line("_ = lowest;");
-                return;
-            }
             w.Line("var g = _gradients!.Span;");
-            foreach (var run in GradientRuns(owners, writer => true))
+            foreach (var run in GradientRuns(GradientOwners(plan), writer => true))
             {
                 string clear = $"{Kernels}.Arena.Clear(g.Slice({CodeWriter.Int(run.Start)}, {CodeWriter.Int(run.End - run.Start)}));  // {run.Names}";
                 w.Line(run.Writer < 0 ? clear : $"if (lowest > {run.Writer}) {clear}");
@@ -299,24 +293,16 @@ internal static partial class ModelEmitter
         w.Line("/// </summary>");
         using (w.Block("private bool GradientsAreFinite()"))
         {
-            var owners = GradientOwners(plan);
-            if (owners.Length == 0)
+            w.Line("var g = _gradients!.Span;");
+            // Runs split only at the kernels checked through their factors (marked with their layer).
+            var skip = new System.Collections.Generic.HashSet<int>(bounded.Select(l => l.Kernel));
+            var marked = GradientOwners(plan).Select(o => (o.Variable, Writer: skip.Contains(o.Variable.Offset) ? o.Variable.Layer : -1)).ToArray();
+            foreach (var run in GradientRuns(marked, writer => writer < 0))
             {
-                w.Line("return true;");
+                string scan = $"global::ModelGen.NumericalGuard.FirstNonFinite(g.Slice({CodeWriter.Int(run.Start)}, {CodeWriter.Int(run.End - run.Start)})) >= 0";
+                w.Line(run.Writer < 0 ? $"if ({scan}) return false;  // {run.Names}" : $"if (!_boundedGradient{run.Writer} && {scan}) return false;  // {run.Names}");
             }
-            else
-            {
-                w.Line("var g = _gradients!.Span;");
-                // Runs split only at the kernels checked through their factors.
-                var skip = new System.Collections.Generic.HashSet<int>(bounded.Select(l => l.Kernel));
-                var marked = owners.Select(o => (o.Variable, Writer: skip.Contains(o.Variable.Offset) ? o.Variable.Layer : -1)).ToArray();
-                foreach (var run in GradientRuns(marked, writer => writer < 0))
-                {
-                    string scan = $"global::ModelGen.NumericalGuard.FirstNonFinite(g.Slice({CodeWriter.Int(run.Start)}, {CodeWriter.Int(run.End - run.Start)})) >= 0";
-                    w.Line(run.Writer < 0 ? $"if ({scan}) return false;  // {run.Names}" : $"if (!_boundedGradient{run.Writer} && {scan}) return false;  // {run.Names}");
-                }
-                w.Line("return true;");
-            }
+            w.Line("return true;");
         }
         w.Line();
     }
