@@ -2,7 +2,6 @@
 // reads; what may change a kernel drops it (spans, training steps) or packs again (Load, ResetParameters); Save keeps it.
 using System;
 using System.IO;
-using System.Threading;
 using System.Threading.Tasks;
 using ModelGen;
 using ModelGen.Checkpoints;
@@ -111,30 +110,7 @@ public sealed class PackedWeightsTests : IDisposable
     public async Task PackWeightsWhileAnotherThreadInfers_IsRefused()
     {
         var model = new TutorialMlp();
-        float[] input = TestUtil.Random(TutorialMlp.InputLength, 12);
-        using var inferring = new ManualResetEventSlim();
-        using var stop = new ManualResetEventSlim();
-        var reader = Task.Run(() =>
-        {
-            var workspace = model.CreateWorkspace();
-            float[] output = new float[TutorialMlp.OutputLength];
-            while (!stop.IsSet)
-            {
-                // Refused in turn while one of the main thread's PackWeights calls holds the model.
-                try { model.Forward(workspace, input, output); }
-                catch (InvalidOperationException e) when (e.Message.Contains("packing its weights")) { continue; }
-                inferring.Set();
-            }
-        });
-        Assert.True(inferring.Wait(TimeSpan.FromSeconds(10)));
-        InvalidOperationException? refused = null;
-        for (int attempt = 0; attempt < 10_000 && refused is null; attempt++)
-        {
-            try { model.PackWeights(); }
-            catch (InvalidOperationException e) { refused = e; }
-        }
-        stop.Set();
-        await reader;
+        InvalidOperationException? refused = await TestUtil.RefusalWhileInferring(model, TestUtil.Random(TutorialMlp.InputLength, 12), model.PackWeights);
         Assert.NotNull(refused);
         Assert.Contains("packing the weights now would change what they read", refused!.Message);
     }

@@ -53,29 +53,11 @@ public class ConcurrencyTests
         var model = new TutorialMlp();
         float[] before = model.Parameters.ToArray();
         float[] input = TestUtil.Random(TutorialMlp.InputLength, 113);
-        using var inferring = new ManualResetEventSlim();
-        using var stop = new ManualResetEventSlim();
-        var reader = Task.Run(() =>
+        InvalidOperationException? refused = await TestUtil.RefusalWhileInferring(model, input, () =>
         {
-            var workspace = model.CreateWorkspace();
-            float[] output = new float[TutorialMlp.OutputLength];
-            while (!stop.IsSet)
-            {
-                // Refused, as documented, while one of the main thread's training steps is running.
-                try { model.Forward(workspace, input, output); }
-                catch (InvalidOperationException e) when (e.Message.Contains("training step on another thread")) { continue; }
-                inferring.Set();
-            }
+            model.TrainStep(input, new[] { 3 }, new Sgd(0.1));
+            model.Parameters.CopyTo(before);
         });
-        Assert.True(inferring.Wait(TimeSpan.FromSeconds(10)));
-        InvalidOperationException? refused = null;
-        for (int attempt = 0; attempt < 10_000 && refused is null; attempt++)
-        {
-            try { model.TrainStep(input, new[] { 3 }, new Sgd(0.1)); model.Parameters.CopyTo(before); }
-            catch (InvalidOperationException e) { refused = e; }
-        }
-        stop.Set();
-        await reader;
         Assert.NotNull(refused);
         Assert.Contains("inference call(s) are using this model", refused!.Message);
         Assert.Equal(before, model.Parameters.ToArray());

@@ -1,5 +1,7 @@
 // Helpers shared by the model tests: random data, variables by name, tolerant comparison.
 using System;
+using System.Threading;
+using System.Threading.Tasks;
 using ModelGen;
 
 namespace ModelGen.Models.Tests;
@@ -57,5 +59,37 @@ internal static class TestUtil
             if (!(Math.Abs(expected[i] - actual[i]) <= tolerance))
                 Assert.Fail($"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R} (tolerance {tolerance:G3})");
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="exclusive"/> (a training step, PackWeights) over and over while another thread keeps
+    /// inferring on <paramref name="model"/> (each of its calls refused in turn while an exclusive call holds the model),
+    /// until one attempt is refused; returns that refusal, or null when none came in 10,000 attempts.
+    /// </summary>
+    public static async Task<InvalidOperationException?> RefusalWhileInferring(TutorialMlp model, float[] input, Action exclusive)
+    {
+        using var inferring = new ManualResetEventSlim();
+        using var stop = new ManualResetEventSlim();
+        var reader = Task.Run(() =>
+        {
+            var workspace = model.CreateWorkspace();
+            float[] output = new float[TutorialMlp.OutputLength];
+            while (!stop.IsSet)
+            {
+                try { model.Forward(workspace, input, output); }
+                catch (InvalidOperationException e) when (e.Message.Contains("inference waits until it returns")) { continue; }
+                inferring.Set();
+            }
+        });
+        Assert.True(inferring.Wait(TimeSpan.FromSeconds(10)));
+        InvalidOperationException? refused = null;
+        for (int attempt = 0; attempt < 10_000 && refused is null; attempt++)
+        {
+            try { exclusive(); }
+            catch (InvalidOperationException e) { refused = e; }
+        }
+        stop.Set();
+        await reader;
+        return refused;
     }
 }
