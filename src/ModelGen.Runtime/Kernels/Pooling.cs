@@ -1,6 +1,7 @@
 // Max and average pooling in NHWC, vectorized across channels (contiguous in NHWC); each window is clipped to the
 // input once per output pixel, so padding costs nothing inside the loops.
 using System;
+using System.Runtime.CompilerServices;
 
 namespace ModelGen.Kernels
 {
@@ -306,10 +307,20 @@ namespace ModelGen.Kernels
                 }
             }
 
+            /// <summary>
+            /// The maximum over a window of <paramref name="rows"/> x <paramref name="cols"/> pixels; a 2x2 window in
+            /// straight-line code (the maximum of a set does not depend on the order: the same value as the loop).
+            /// </summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static TVec WindowMax<TOps, TVec>(float* window, int rows, int cols, long rowStride, int channels)
                 where TOps : struct, IVectorOps<TVec>
                 where TVec : unmanaged
             {
+                if (rows == 2 && cols == 2)
+                {
+                    return TOps.Max(TOps.Max(TOps.Load(window), TOps.Load(window + channels)),
+                                    TOps.Max(TOps.Load(window + rowStride), TOps.Load(window + rowStride + channels)));
+                }
                 TVec max = TOps.Load(window);
                 for (int ky = 0; ky < rows; ky++)
                 {
