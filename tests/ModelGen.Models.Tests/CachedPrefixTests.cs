@@ -37,6 +37,38 @@ public class CachedPrefixTests
     }
 
     [Fact]
+    public void TrainingFromTheConvolutionUnderAMaxPooling_EqualsTrainingTheFrozenModel_Bitwise()
+    {
+        // The convolution's forward call pools for the layer after it, so that pooling runs on its own only when
+        // training starts there; and ForwardTo the convolution stops before the pooling.
+        const int batches = 3, batch = PoolNet.BatchSize;
+        float[] inputs = TestUtil.Random(batches * batch * PoolNet.InputLength, 92);
+        float[] targets = TestUtil.Random(batches * batch * PoolNet.OutputLength, 93);
+        int conv = PoolNet.LayerIndex("conv");
+        Assert.Equal(conv + 1, PoolNet.LayerIndex("maxpool"));
+
+        var whole = new PoolNet();
+        whole.Trainable.Freeze("conv/.*");
+        var wholeSgd = new Sgd(0.05);
+        var cached = new PoolNet();
+        cached.Trainable.Freeze("conv/.*");
+        var cachedSgd = new Sgd(0.05);
+        int length = PoolNet.LayerOutputLength(conv);
+        float[] activations = new float[batches * batch * length];
+        cached.ForwardTo(conv, inputs, activations);
+
+        for (int epoch = 0; epoch < 2; epoch++)
+        for (int b = 0; b < batches; b++)
+        {
+            var t = targets.AsSpan(b * batch * PoolNet.OutputLength, batch * PoolNet.OutputLength);
+            float expected = whole.TrainStep(inputs.AsSpan(b * batch * PoolNet.InputLength, batch * PoolNet.InputLength), t, wholeSgd);
+            float actual = cached.TrainStepFrom(conv, activations.AsSpan(b * batch * length, batch * length), t, cachedSgd);
+            Assert.Equal(expected, actual);
+        }
+        Assert.Equal(whole.Parameters.ToArray(), cached.Parameters.ToArray());
+    }
+
+    [Fact]
     public void ForwardToLastLayer_EqualsForward_AndLayerZeroIsTheInput()
     {
         var model = new ConvNet();

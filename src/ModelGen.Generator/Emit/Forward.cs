@@ -321,13 +321,28 @@ internal static partial class ModelEmitter
                     w.Line($"    {x},  // x [n, {info.Input.ToList()}]");
                     w.Line($"    {Parameter(layer.Kernel, plan)},  // {VariableComment(layer.Kernel, plan)}");
                     if (!training) w.Line($"    {PackedKernel(layer, plan)},  // the same, packed by PackWeights (or empty)");
+                    else if (PoolingAfter(layer, plan) is not null) w.Line($"    default,  // no packed copy: a training step changes the kernel, so the product packs it per call");
                     w.Line($"    {Parameter(layer.Bias, plan)},  // {VariableComment(layer.Bias, plan)}");
-                    w.Line($"    n, {GeometryField(info)}, {FusedActivation(spec)}, {CodeWriter.Float(spec.Alpha)});");
+                    if (PoolingAfter(layer, plan) is { } pool)
+                    {
+                        int pooledOffset = training ? pool.OutputOffset : pool.InferenceOutputOffset;
+                        string pooled = Buffer("a", pooledOffset, pool.OutputLength);
+                        w.Line($"    n, {GeometryField(info)}, {FusedActivation(spec)}, {CodeWriter.Float(spec.Alpha)},");
+                        w.Line($"    {(training ? "" : $"last < {pool.Info.Spec.Index} ? default : ")}{pooled},  // layer {pool.Info.Spec.Index}'s output [n, {pool.Info.Output.ToList()}]: y max pooled group by group, while in cache");
+                        w.Line($"    {GeometryField(pool.Info)});");
+                    }
+                    else
+                    {
+                        w.Line($"    n, {GeometryField(info)}, {FusedActivation(spec)}, {CodeWriter.Float(spec.Alpha)});");
+                    }
                     if (spec.Activation == ActivationKind.Softmax)
                         w.Line($"{Kernels}.Activations.Softmax({y}, {y}, {rows}, {info.Output.Channels});");
                     break;
                 case LayerKind.MaxPool2D:
-                    w.Line($"{Kernels}.Pooling.MaxForward({y}, {x}, n, {GeometryField(info)});");
+                    if (!training && PoolsInConvolution(layer, plan))
+                        w.Line($"// Computed by layer {spec.Index - 1}'s Conv2D.Forward, which pools each group of samples as it finishes it.");
+                    else
+                        w.Line($"{Kernels}.Pooling.MaxForward({y}, {x}, n, {GeometryField(info)});");
                     break;
                 case LayerKind.AvgPool2D:
                     w.Line($"{Kernels}.Pooling.AvgForward({y}, {x}, n, {GeometryField(info)});");
@@ -380,6 +395,22 @@ internal static partial class ModelEmitter
             }
         }
     }
+
+    /// <summary>
+    /// The max pooling layer right after a convolution, which the convolution's forward call computes group by group
+    /// (reading each group's output from cache instead of the whole batch's from memory); null when the next layer is
+    /// not a max pooling, or the convolution ends in a softmax (applied after its call, so the pooling must wait for it).
+    /// </summary>
+    private static LayerPlan? PoolingAfter(LayerPlan conv, ModelPlan plan)
+    {
+        if (conv.Info.Spec.Kind != LayerKind.Conv2D || conv.Info.Spec.Activation == ActivationKind.Softmax) return null;
+        LayerPlan? next = plan.Layers.FirstOrDefault(l => l.Info.Spec.Index == conv.Info.Spec.Index + 1);
+        return next?.Info.Spec.Kind == LayerKind.MaxPool2D ? next : null;
+    }
+
+    /// <summary>Whether a max pooling layer is computed inside the forward call of the convolution before it (<see cref="PoolingAfter"/>).</summary>
+    private static bool PoolsInConvolution(LayerPlan pool, ModelPlan plan) =>
+        plan.Layers.Any(l => l.Info.Spec.Index == pool.Info.Spec.Index - 1 && PoolingAfter(l, plan) == pool);
 
     /// <summary>The activation a Dense or Conv2D kernel fuses: softmax is not element-wise, so it runs after a linear kernel.</summary>
     private static string FusedActivation(LayerSpec spec) =>

@@ -161,7 +161,10 @@ internal static partial class ModelEmitter
             WriteArenaLocals(w, training: true);
             foreach (LayerPlan layer in plan.Layers)
             {
-                w.Line($"if (first <= {layer.Info.Spec.Index})");
+                // A pooling computed with the convolution before it runs on its own only when training starts at it.
+                w.Line(PoolsInConvolution(layer, plan)
+                    ? $"if (first == {layer.Info.Spec.Index})  // else pooled by layer {layer.Info.Spec.Index - 1}'s Conv2D.Forward"
+                    : $"if (first <= {layer.Info.Spec.Index})");
                 WriteLayerForward(w, layer, plan, training: true);
             }
         }

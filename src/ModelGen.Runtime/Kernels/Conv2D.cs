@@ -5,7 +5,8 @@
 // transposed convolution (the same product over zero-padded copies of dy and the tap-transposed kernel, also in
 // groups); otherwise it multiplies dy by the kernel^T into `columns` per sample and adds each row back where its
 // window read (col2im). With Parallelism.Current > 1 the products split between threads; col2im, which adds
-// overlapping windows, stays on the calling thread.
+// overlapping windows, stays on the calling thread. A max pooling that follows the layer can run group by group inside
+// the forward pass, reading each group's output from cache.
 using System;
 
 namespace ModelGen.Kernels
@@ -43,6 +44,22 @@ namespace ModelGen.Kernels
             Forward(y, columns, x, kernel, packedKernel, bias, batch, g, activation, alpha, Simd.Best);
 
         /// <summary>
+        /// <see cref="Forward(Span{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, in Conv2DGeometry, Activation, float)"/>
+        /// followed by max pooling of <paramref name="y"/> into <paramref name="pooled"/> (a convolution layer and the
+        /// <c>MaxPool2D</c> after it): each group of samples is pooled as soon as its convolution is done, while its
+        /// output is still in cache, instead of in a second pass over the whole batch. <paramref name="y"/> is written
+        /// whole as before (training keeps it for backward); both results are bitwise those of the two calls. An empty
+        /// <paramref name="pooled"/> skips the pooling; a non-empty one must not overlap the other spans.
+        /// </summary>
+        /// <exception cref="ArgumentException">As the convolution alone; or <paramref name="pool"/> does not take this
+        /// convolution's output (its input height, width and channels), or <paramref name="pooled"/>'s length does not match it.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="batch"/> is not positive.</exception>
+        public static void Forward(Span<float> y, Span<float> columns, ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> packedKernel,
+                                   ReadOnlySpan<float> bias, int batch, in Conv2DGeometry g, Activation activation, float alpha,
+                                   Span<float> pooled, in Pool2DGeometry pool) =>
+            Forward(y, columns, x, kernel, packedKernel, bias, batch, g, activation, alpha, Simd.Best, pooled, pool);
+
+        /// <summary>
         /// Gradients of a convolution given <paramref name="dy"/> with respect to its pre-activation output:
         /// <c>dKernel +=</c>, <c>dBias +=</c> (skipped when empty) and <c>dx =</c> (overwritten; skipped when empty).
         /// <paramref name="columns"/> is scratch as in <see cref="Forward(Span{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, in Conv2DGeometry, Activation, float)"/>.
@@ -54,7 +71,12 @@ namespace ModelGen.Kernels
             Backward(dx, dKernel, dBias, columns, dy, x, kernel, batch, g, Simd.Best);
 
         internal static void Forward(Span<float> y, Span<float> columns, ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> packedKernel,
-                                     ReadOnlySpan<float> bias, int batch, in Conv2DGeometry g, Activation activation, float alpha, SimdWidth width)
+                                     ReadOnlySpan<float> bias, int batch, in Conv2DGeometry g, Activation activation, float alpha, SimdWidth width) =>
+            Forward(y, columns, x, kernel, packedKernel, bias, batch, g, activation, alpha, width, default, default);
+
+        internal static void Forward(Span<float> y, Span<float> columns, ReadOnlySpan<float> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> packedKernel,
+                                     ReadOnlySpan<float> bias, int batch, in Conv2DGeometry g, Activation activation, float alpha, SimdWidth width,
+                                     Span<float> pooled, in Pool2DGeometry pool)
         {
             CheckGeometry(g);
             Check.Positive(batch, nameof(batch));
@@ -65,6 +87,11 @@ namespace ModelGen.Kernels
             Check.Length(kernel.Length, g.KernelLength, nameof(kernel));
             Check.LengthOrEmpty(packedKernel.Length, Gemm.PackedLength(g.PatchLength, g.OutChannels), nameof(packedKernel));
             Check.LengthOrEmpty(bias.Length, g.OutChannels, nameof(bias));
+            if (!pooled.IsEmpty)
+            {
+                CheckPool(g, pool);
+                Check.Length(pooled.Length, (long)batch * pool.OutputLength, nameof(pooled));
+            }
 
             int rows = g.OutHeight * g.OutWidth, patch = g.PatchLength, outC = g.OutChannels;
             bool pointwise = IsPointwise(g);
@@ -75,10 +102,15 @@ namespace ModelGen.Kernels
                 {
                     // A 1x1 stride-1 unpadded convolution: y[batch * rows x outC] = x[batch * rows x inC] kernel, one product.
                     Gemm.Product(width, py, outC, px, patch, 1, pk, outC, batch * rows, patch, outC, pbias, false, activation, alpha, packed);
+                    if (!pooled.IsEmpty)
+                    {
+                        Pooling.MaxForward(pooled, y, batch, pool, width);
+                    }
                     return;
                 }
                 // Per group of samples: y[pixels x outC] = act(A kernel[patch x outC] + bias), A(pixel, tap) read from the
-                // (padded) samples; a group shares one packing of the kernel and makes one larger product.
+                // (padded) samples; a group shares one packing of the kernel and makes one larger product, and is pooled
+                // (when asked) while its rows of y are still in L2.
                 int group = GroupSize(g, columns.Length, batch);
                 for (int s = 0; s < batch; s += group)
                 {
@@ -86,6 +118,11 @@ namespace ModelGen.Kernels
                     float* a = Prepare(pcols, px + (long)s * g.InputLength, count, g, out int* pixels, out int* taps);
                     Gemm.ProductGathered(width, py + (long)s * g.OutputLength, outC, a, pixels, taps, pk, outC, count * rows, patch, outC,
                                          pbias, false, activation, alpha, packed);
+                    if (!pooled.IsEmpty)
+                    {
+                        Pooling.MaxForward(pooled.Slice(s * pool.OutputLength, count * pool.OutputLength),
+                                           y.Slice(s * g.OutputLength, count * g.OutputLength), count, pool, width);
+                    }
                 }
             }
         }
@@ -156,6 +193,21 @@ namespace ModelGen.Kernels
                 {
                     TransposedInputGradient(width, pdx, pdy, batch, g, flipped, pcols, columns.Length - reserved, paddedGradient);
                 }
+            }
+        }
+
+        /// <summary>A pooling fused into the convolution must take its output: same height, width and channels.</summary>
+        private static void CheckPool(in Conv2DGeometry g, in Pool2DGeometry pool)
+        {
+            if (pool.WindowHeight == 0)
+            {
+                throw new ArgumentException("pool is a default Pool2DGeometry; construct it with the pooling layer's sizes.", nameof(pool));
+            }
+            if (pool.InHeight != g.OutHeight || pool.InWidth != g.OutWidth || pool.Channels != g.OutChannels)
+            {
+                throw new ArgumentException(
+                    $"pool takes {pool.InHeight}x{pool.InWidth}x{pool.Channels} inputs, but the convolution produces {g.OutHeight}x{g.OutWidth}x{g.OutChannels}.",
+                    nameof(pool));
             }
         }
 

@@ -63,6 +63,54 @@ namespace ModelGen.Runtime.Tests.Kernels
             }
         }
 
+        [Theory]
+        [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
+        public void MaxPoolingFusedIntoForward_IsBitwiseTheConvolutionThenThePooling(int width)
+        {
+            // Pooled group by group inside the forward pass (groups of one sample with the exact scratch, several with
+            // more), split between 1 to 3 threads, per-call and packed kernels: y and the pooled output must be those of
+            // the two separate calls to the bit.
+            const int batch = 5;
+            var w = (SimdWidth)width;
+            ulong seed = 900;
+            foreach (Conv2DGeometry g in Geometries)
+            foreach (Pool2DGeometry pool in g.OutHeight < 3 || g.OutWidth < 3
+                         ? new[] { Pool(g.OutHeight, g.OutWidth, g.OutChannels, 2, 2, 2, 2, Padding.Same) }
+                         : new[]
+                         {
+                             Pool(g.OutHeight, g.OutWidth, g.OutChannels, 2, 2, 2, 2, Padding.Same),
+                             Pool(g.OutHeight, g.OutWidth, g.OutChannels, 3, 3, 2, 2, Padding.Valid),
+                         })
+            {
+                float[] x = Random(batch * g.InputLength, seed++), kernel = Random(g.KernelLength, seed++), bias = Random(g.OutChannels, seed++);
+                float[] packed = new float[Gemm.PackedLength(g.PatchLength, g.OutChannels)];
+                Gemm.PackB(packed, kernel, g.PatchLength, g.OutChannels, w);
+                float[] y = new float[batch * g.OutputLength], pooledAlone = new float[batch * pool.OutputLength];
+                Conv2D.Forward(y, new float[g.ColumnsLength], x, kernel, Array.Empty<float>(), bias, batch, g, Activation.Relu, 0f, w);
+                Pooling.MaxForward(pooledAlone, y, batch, pool, w);
+                foreach (int threads in new[] { 1, 2, 3 })
+                foreach (int scratch in new[] { g.ColumnsLength, 6 * g.ColumnsLength })
+                foreach (float[] kernelCopy in new[] { Array.Empty<float>(), packed })
+                {
+                    using var scope = Parallelism.Use(threads);
+                    float[] yFused = new float[y.Length], pooled = new float[pooledAlone.Length];
+                    Conv2D.Forward(yFused, new float[scratch], x, kernel, kernelCopy, bias, batch, g, Activation.Relu, 0f, w, pooled, pool);
+                    string where = $"{g}, pool {pool}, {threads} thread(s), scratch {scratch}, packed {kernelCopy.Length > 0}";
+                    AssertBitwise(y, yFused, "y, " + where);
+                    AssertBitwise(pooledAlone, pooled, "pooled, " + where);
+                }
+            }
+        }
+
+        private static void AssertBitwise(float[] expected, float[] actual, string what)
+        {
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                            $"{what}: [{i}] = {actual[i]:R}, expected {expected[i]:R}");
+            }
+        }
+
         [Fact]
         public void StrideOneWithEightOrMoreChannels_TakesTheTransposedInputGradient()
         {
@@ -191,6 +239,12 @@ namespace ModelGen.Runtime.Tests.Kernels
             Assert.Equal("kernel", Assert.Throws<ArgumentException>(() => Conv2D.Forward(y, cols, x, new float[1], none, 1, g, Activation.Relu, 0)).ParamName);
             Assert.Equal("bias", Assert.Throws<ArgumentException>(() => Conv2D.Forward(y, cols, x, kernel, new float[2], 1, g, Activation.Relu, 0)).ParamName);
             Assert.Equal("g", Assert.Throws<ArgumentException>(() => Conv2D.Forward(y, cols, x, kernel, none, 1, default, Activation.Relu, 0)).ParamName);
+            var pool = Pool(4, 4, 3, 2, 2, 2, 2, Padding.Same);
+            float[] pooled = new float[pool.OutputLength];
+            Assert.Equal("pool", Assert.Throws<ArgumentException>(() => Conv2D.Forward(y, cols, x, kernel, none, none, 1, g, Activation.Relu, 0, pooled, default)).ParamName);
+            Assert.Equal("pool", Assert.Throws<ArgumentException>(() => Conv2D.Forward(y, cols, x, kernel, none, none, 1, g, Activation.Relu, 0, pooled,
+                Pool(4, 4, 2, 2, 2, 2, 2, Padding.Same))).ParamName);
+            Assert.Equal("pooled", Assert.Throws<ArgumentException>(() => Conv2D.Forward(y, cols, x, kernel, none, none, 1, g, Activation.Relu, 0, new float[1], pool)).ParamName);
             Assert.Equal("dKernel", Assert.Throws<ArgumentException>(() => Conv2D.Backward(x, new float[1], none, cols, y, x, kernel, 1, g)).ParamName);
             Assert.Equal("dx", Assert.Throws<ArgumentException>(() => Conv2D.Backward(new float[3], kernel, none, cols, y, x, kernel, 1, g)).ParamName);
         }
