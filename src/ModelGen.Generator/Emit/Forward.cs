@@ -315,15 +315,17 @@ internal static partial class ModelEmitter
                         w.Line($"{Kernels}.Activations.Softmax({y}, {y}, n, {spec.Units});");
                     break;
                 case LayerKind.Conv2D:
+                {
+                    LayerPlan? pool = PoolingAfter(layer, plan);
                     w.Line($"{Kernels}.Conv2D.Forward(");
                     w.Line($"    {y},  // y [n, {info.Output.ToList()}]");
                     w.Line($"    s.Slice(0, {layer.ColumnsLength}),  // scratch of one sample (padded input and offset tables)");
                     w.Line($"    {x},  // x [n, {info.Input.ToList()}]");
                     w.Line($"    {Parameter(layer.Kernel, plan)},  // {VariableComment(layer.Kernel, plan)}");
                     if (!training) w.Line($"    {PackedKernel(layer, plan)},  // the same, packed by PackWeights (or empty)");
-                    else if (PoolingAfter(layer, plan) is not null) w.Line($"    default,  // no packed copy: a training step changes the kernel, so the product packs it per call");
+                    else if (pool is not null) w.Line($"    default,  // no packed copy: a training step changes the kernel, so the product packs it per call");
                     w.Line($"    {Parameter(layer.Bias, plan)},  // {VariableComment(layer.Bias, plan)}");
-                    if (PoolingAfter(layer, plan) is { } pool)
+                    if (pool is not null)
                     {
                         int pooledOffset = training ? pool.OutputOffset : pool.InferenceOutputOffset;
                         string pooled = Buffer("a", pooledOffset, pool.OutputLength);
@@ -338,6 +340,7 @@ internal static partial class ModelEmitter
                     if (spec.Activation == ActivationKind.Softmax)
                         w.Line($"{Kernels}.Activations.Softmax({y}, {y}, {rows}, {info.Output.Channels});");
                     break;
+                }
                 case LayerKind.MaxPool2D:
                     if (!training && PoolsInConvolution(layer, plan))
                         w.Line($"// Computed by layer {spec.Index - 1}'s Conv2D.Forward, which pools each group of samples as it finishes it.");
@@ -410,7 +413,7 @@ internal static partial class ModelEmitter
 
     /// <summary>Whether a max pooling layer is computed inside the forward call of the convolution before it (<see cref="PoolingAfter"/>).</summary>
     private static bool PoolsInConvolution(LayerPlan pool, ModelPlan plan) =>
-        plan.Layers.Any(l => l.Info.Spec.Index == pool.Info.Spec.Index - 1 && PoolingAfter(l, plan) == pool);
+        plan.Layers.Any(l => l.Info.Spec.Index == pool.Info.Spec.Index - 1 && PoolingAfter(l, plan) is not null);
 
     /// <summary>The activation a Dense or Conv2D kernel fuses: softmax is not element-wise, so it runs after a linear kernel.</summary>
     private static string FusedActivation(LayerSpec spec) =>

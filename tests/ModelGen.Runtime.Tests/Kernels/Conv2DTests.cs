@@ -102,15 +102,6 @@ namespace ModelGen.Runtime.Tests.Kernels
             }
         }
 
-        private static void AssertBitwise(float[] expected, float[] actual, string what)
-        {
-            for (int i = 0; i < expected.Length; i++)
-            {
-                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
-                            $"{what}: [{i}] = {actual[i]:R}, expected {expected[i]:R}");
-            }
-        }
-
         [Fact]
         public void StrideOneWithEightOrMoreChannels_TakesTheTransposedInputGradient()
         {

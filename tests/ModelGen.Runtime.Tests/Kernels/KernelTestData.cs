@@ -163,5 +163,18 @@ namespace ModelGen.Runtime.Tests.Kernels
                 }
             }
         }
+
+        /// <summary>Asserts that <paramref name="actual"/> holds the same bits as <paramref name="expected"/>, element by element.</summary>
+        internal static void AssertBitwise(float[] expected, float[] actual, string what)
+        {
+            Assert.Equal(expected.Length, actual.Length);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+                {
+                    Assert.Fail($"{what}: element {i} is {actual[i]:R}, expected {expected[i]:R}.");
+                }
+            }
+        }
     }
 }
