@@ -371,14 +371,29 @@ namespace ModelGen.Kernels
         }
 
         /// <summary>
-        /// <c>C[i, j] (+)= sum_p a[i * lda + p] b[j * ldb + p]</c>. With a full tile of rows, strips of B^T are packed and
-        /// go through the register-tiled core; with fewer rows (batch 1 to 5) each output is a dot product along the
-        /// contiguous k axis, which is then what gets split between vector widths.
+        /// <c>C[i, j] (+)= sum_p a[i * lda + p] b[j * ldb + p]</c>. A deep product that <see cref="DotsWide"/> accepts
+        /// (a dense layer's input gradient) is a dot product per element in 4 x 6 tiles, B read in place; other products
+        /// with a full tile of rows pack strips of B^T for the register-tiled core; with fewer rows (batch 1 to 5) each
+        /// output is a dot product along the contiguous k axis, which is then what gets split between vector widths.
         /// </summary>
         internal static void ProductTransposedB(SimdWidth width, float* c, int ldc, float* a, int lda, float* b, int ldb,
                                                 int m, int k, int n, bool accumulate)
         {
-            if (m >= TileRows)
+            if (DotsWide(width, m, k, n))
+            {
+                var job = new DotJob { C = c, Ldc = ldc, A = a, Lda = lda, B = b, Ldb = ldb, M = m, K = k, N = n, Accumulate = accumulate };
+                int parts = Math.Max(1, Math.Min(DotParts(m, k, n), n / DotRowsB));
+                if (parts > 1)
+                {
+                    job.Parts = parts;
+                    Parallelism.Run(&RunDotPart, &job, parts);
+                }
+                else
+                {
+                    DotWide(c, ldc, a, lda, b, ldb, m, k, n, accumulate);
+                }
+            }
+            else if (m >= TileRows)
             {
                 var kernel = new ProductKernel
                 {
@@ -490,6 +505,161 @@ namespace ModelGen.Kernels
             public RowOffsets67 Offsets67(int i, int count) => new(rows + i, count);
 
             public nint Column(nint p) => columns[p];
+        }
+
+        // Rows of B per register tile of the wide dot-product form (4 rows of A by 6 of B: 24 accumulators).
+        private const int DotRowsB = 6;
+
+        /// <summary>
+        /// Whether <see cref="ProductTransposedB"/> computes each element as a dot product along k with 4 x 6 tiles
+        /// (<see cref="DotWide"/>) instead of packing B^T for the register-tiled core. It does for a deep product of at
+        /// least a tile of rows with AVX-512, k a multiple of 16, six rows of B small enough for L1 and all of A small
+        /// enough for L2: a dense layer's input gradient, dy [batch x units] times the kernel [inputs x units], reads the
+        /// kernel in place (fc1: 12.8 MB) instead of transposing it into packed strips first.
+        /// </summary>
+        private static bool DotsWide(SimdWidth width, int m, int k, int n) =>
+            width == SimdWidth.V512 && m >= TileRows && n >= DotRowsB && k % MaxVector == 0 && k >= 256 && k <= 1536 &&
+            (long)m * k <= 256 * 1024;
+
+        /// <summary>Into how many ranges of B's rows a wide dot-product form is split: as <see cref="RowParts"/> for its size.</summary>
+        private static int DotParts(int m, int k, int n) =>
+            Parallelism.Current == 1 || (long)m * k * n < ParallelMultiplyAdds ? 1 : Parallelism.Current;
+
+        /// <summary>A wide dot-product form split by rows of B (columns of C), on the caller's stack.</summary>
+        private struct DotJob
+        {
+            public float* C, A, B;
+            public int Ldc, Lda, Ldb, M, K, N, Parts;
+            public bool Accumulate;
+        }
+
+        /// <summary>
+        /// Part <paramref name="part"/> of a <see cref="DotJob"/>: rows of B in whole 6-row tiles
+        /// [part * tiles / parts, (part + 1) * tiles / parts), the last part to n. Every element is one dot product
+        /// computed by one thread, so the result does not depend on the thread count.
+        /// </summary>
+        private static void RunDotPart(void* context, int part)
+        {
+            ref DotJob job = ref *(DotJob*)context;
+            int tiles = job.N / DotRowsB;
+            int first = (int)((long)part * tiles / job.Parts) * DotRowsB;
+            int end = part == job.Parts - 1 ? job.N : (int)((long)(part + 1) * tiles / job.Parts) * DotRowsB;
+            DotWide(job.C + first, job.Ldc, job.A, job.Lda, job.B + (long)first * job.Ldb, job.Ldb, job.M, job.K, end - first, job.Accumulate);
+        }
+
+        /// <summary>
+        /// C[i, j] = (load ? C[i, j] : 0) + dot(A row i, B row j) over k elements, k a multiple of 16, with Vector512.
+        /// Six rows of B at a time stay in L1 while every 4-row block of A passes over them from L2; meanwhile the next
+        /// six rows are prefetched into L2, a share before each tile, so that B (read once, in place) streams from
+        /// memory behind the multiply-adds. The last n % 6 columns are dot products of one row of B at a time.
+        /// </summary>
+        private static void DotWide(float* c, int ldc, float* a, int lda, float* b, int ldb, int m, int k, int n, bool load)
+        {
+            int tiles = (m + 3) / 4;
+            int j = 0;
+            for (; j + DotRowsB <= n; j += DotRowsB)
+            {
+                float* bj = b + (long)j * ldb;
+                // The next six rows' lines, split evenly between this block's tiles.
+                float* next = bj + DotRowsB * (long)ldb;
+                long lines = j + 2 * DotRowsB <= n && Sse.IsSupported ? ((DotRowsB - 1) * (long)ldb + k) / MaxVector : 0;
+                for (int t = 0; t < tiles; t++)
+                {
+                    for (long line = lines * t / tiles, to = lines * (t + 1) / tiles; line < to; line++)
+                    {
+                        Sse.Prefetch1(next + line * MaxVector);
+                    }
+                    Dot4x6(c + (long)t * 4 * ldc + j, ldc, a + (long)t * 4 * lda, lda, Math.Min(4, m - 4 * t), bj, ldb, k, load);
+                }
+            }
+            for (int i = 0; i < m && j < n; i++)
+            {
+                float* ai = a + (long)i * lda, ci = c + (long)i * ldc;
+                int jj = j;
+                if (jj + 4 <= n)
+                {
+                    Dot1x4<Ops512, Vector512<float>>(ci + jj, ai, b + (long)jj * ldb, ldb, k, load);
+                    jj += 4;
+                }
+                for (; jj < n; jj++)
+                {
+                    ci[jj] = (load ? ci[jj] : 0f) + Dot1x1<Ops512, Vector512<float>>(ai, b + (long)jj * ldb, k);
+                }
+            }
+        }
+
+        /// <summary>
+        /// A 4 x 6 tile of <see cref="DotWide"/>: 24 accumulators, 4 vectors of A and one of B in registers (29 of the
+        /// 32 zmm), the sums of their lanes taken four at a time at the end. With fewer than 4 <paramref name="rows"/>
+        /// (the last rows of A) the missing rows repeat the last one and are not stored. Nothing else runs in the loop:
+        /// a prefetch in it made the JIT keep the accumulators on the stack.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Dot4x6(float* c, int ldc, float* a, int lda, int rows, float* b, int ldb, int k, bool load)
+        {
+            float* a0 = a, a1 = a0 + (rows > 1 ? lda : 0), a2 = a1 + (rows > 2 ? lda : 0), a3 = a2 + (rows > 3 ? lda : 0);
+            Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s04 = default, s05 = default;
+            Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default, s14 = default, s15 = default;
+            Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default, s24 = default, s25 = default;
+            Vector512<float> s30 = default, s31 = default, s32 = default, s33 = default, s34 = default, s35 = default;
+            float* v = b;
+            for (int p = 0; p < k; p += MaxVector, v += MaxVector)
+            {
+                Vector512<float> u0 = Vector512.Load(a0 + p), u1 = Vector512.Load(a1 + p), u2 = Vector512.Load(a2 + p), u3 = Vector512.Load(a3 + p);
+                Vector512<float> w = Vector512.Load(v);
+                s00 = Ops512.MultiplyAdd(u0, w, s00); s10 = Ops512.MultiplyAdd(u1, w, s10);
+                s20 = Ops512.MultiplyAdd(u2, w, s20); s30 = Ops512.MultiplyAdd(u3, w, s30);
+                w = Vector512.Load(v + ldb);
+                s01 = Ops512.MultiplyAdd(u0, w, s01); s11 = Ops512.MultiplyAdd(u1, w, s11);
+                s21 = Ops512.MultiplyAdd(u2, w, s21); s31 = Ops512.MultiplyAdd(u3, w, s31);
+                w = Vector512.Load(v + 2L * ldb);
+                s02 = Ops512.MultiplyAdd(u0, w, s02); s12 = Ops512.MultiplyAdd(u1, w, s12);
+                s22 = Ops512.MultiplyAdd(u2, w, s22); s32 = Ops512.MultiplyAdd(u3, w, s32);
+                w = Vector512.Load(v + 3L * ldb);
+                s03 = Ops512.MultiplyAdd(u0, w, s03); s13 = Ops512.MultiplyAdd(u1, w, s13);
+                s23 = Ops512.MultiplyAdd(u2, w, s23); s33 = Ops512.MultiplyAdd(u3, w, s33);
+                w = Vector512.Load(v + 4L * ldb);
+                s04 = Ops512.MultiplyAdd(u0, w, s04); s14 = Ops512.MultiplyAdd(u1, w, s14);
+                s24 = Ops512.MultiplyAdd(u2, w, s24); s34 = Ops512.MultiplyAdd(u3, w, s34);
+                w = Vector512.Load(v + 5L * ldb);
+                s05 = Ops512.MultiplyAdd(u0, w, s05); s15 = Ops512.MultiplyAdd(u1, w, s15);
+                s25 = Ops512.MultiplyAdd(u2, w, s25); s35 = Ops512.MultiplyAdd(u3, w, s35);
+            }
+            // Columns 0-3 of each row, then columns 4 and 5 of two rows at a time.
+            Vector128<float> t0 = Sum4(s00, s01, s02, s03), t1 = Sum4(s10, s11, s12, s13), t2 = Sum4(s20, s21, s22, s23), t3 = Sum4(s30, s31, s32, s33);
+            Vector128<float> e01 = Sum4(s04, s05, s14, s15), e23 = Sum4(s24, s25, s34, s35);
+            StoreDots(c, load, t0, e01.GetElement(0), e01.GetElement(1));
+            if (rows > 1) StoreDots(c + ldc, load, t1, e01.GetElement(2), e01.GetElement(3));
+            if (rows > 2) StoreDots(c + 2L * ldc, load, t2, e23.GetElement(0), e23.GetElement(1));
+            if (rows > 3) StoreDots(c + 3L * ldc, load, t3, e23.GetElement(2), e23.GetElement(3));
+        }
+
+        /// <summary>The sums of the lanes of four vectors, [sum a, sum b, sum c, sum d], by a fixed tree of shuffles and adds.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+        {
+            // Halves added: [a0+a2, a1+a3, b0+b2, b1+b3] in 128-bit blocks, the same for c and d.
+            Vector512<float> ab = Avx512F.Shuffle4x128(a, b, 0b01_00_01_00) + Avx512F.Shuffle4x128(a, b, 0b11_10_11_10);
+            Vector512<float> cd = Avx512F.Shuffle4x128(c, d, 0b01_00_01_00) + Avx512F.Shuffle4x128(c, d, 0b11_10_11_10);
+            // Block q now holds four partial sums of the q-th vector.
+            Vector512<float> u = Avx512F.Shuffle4x128(ab, cd, 0b10_00_10_00) + Avx512F.Shuffle4x128(ab, cd, 0b11_01_11_01);
+            u += Avx512F.Permute4x32(u, 0b10_11_00_01);
+            u += Avx512F.Permute4x32(u, 0b01_00_11_10);
+            return Avx512F.PermuteVar16x32(u, Vector512.Create(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower().GetLower();
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreDots(float* c, bool load, Vector128<float> first4, float fifth, float sixth)
+        {
+            if (load)
+            {
+                first4 += Vector128.Load(c);
+                fifth += c[4];
+                sixth += c[5];
+            }
+            Vector128.Store(first4, c);
+            c[4] = fifth;
+            c[5] = sixth;
         }
 
         private struct DotKernel : IVectorKernel

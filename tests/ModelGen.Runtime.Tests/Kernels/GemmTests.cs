@@ -64,6 +64,20 @@ namespace ModelGen.Runtime.Tests.Kernels
             Compare(1, width, 97, 40, 130, accumulate: true, 17);
         }
 
+        [Fact]
+        public void DeepTransposedBProducts_DotPerElement_MatchReference()
+        {
+            // With Vector512, A B^T with at least 6 rows, k a multiple of 16 in [256, 1536] and A within 1 MiB is a dot
+            // product per element in 4 x 6 tiles, B read in place (a dense layer's input gradient). The shapes leave
+            // every count of rows of A after the 4-row tiles (m % 4) and of B after the 6-row blocks (n % 6).
+            ulong seed = 40;
+            foreach (var (m, k, n) in new[] { (6, 256, 6), (50, 1024, 37), (9, 272, 64), (7, 1536, 11), (128, 512, 20), (51, 256, 9) })
+            foreach (bool accumulate in new[] { false, true })
+            {
+                Compare(1, 16, m, k, n, accumulate, seed++);
+            }
+        }
+
         [Theory]
         [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
         public void LargeReplacedShallowProduct_StreamedOut_IsBitwiseTheAccumulatedOne(int width)

@@ -85,6 +85,26 @@ namespace ModelGen.Runtime.Tests.Kernels
         [Theory]
         [InlineData(2)]
         [InlineData(3)]
+        public void DeepTransposedBProduct_SplitByRowsOfB_IsBitwiseEqualToOneThread(int threads)
+        {
+            // A dense layer's input gradient at a training batch (dot products in 4 x 6 tiles with Vector512): 203 rows
+            // of B, 33 whole 6-row blocks and 5 left over, split into ranges of whole blocks.
+            const int m = 50, k = 1024, n = 203;
+            float[] a = Random(m * k, 40), b = Random(n * k, 41), start = Random(m * n, 42);
+            float[][] Run()
+            {
+                float[] replaced = new float[m * n], added = (float[])start.Clone();
+                Gemm.MultiplyTransposedB(replaced, a, b, m, k, n, accumulate: false);
+                Gemm.MultiplyTransposedB(added, a, b, m, k, n, accumulate: true);
+                return new[] { replaced, added };
+            }
+
+            AssertSameForThreads(threads, Run, "A B^T", "C + A B^T");
+        }
+
+        [Theory]
+        [InlineData(2)]
+        [InlineData(3)]
         public void DenseForwardAndBackward_AreBitwiseEqualToOneThread(int threads)
         {
             float[] x = Random(M * K, 6), kernel = Random(K * N, 7), bias = Random(N, 8), dy = Random(M * N, 9);
