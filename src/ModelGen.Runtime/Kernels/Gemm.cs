@@ -788,7 +788,11 @@ namespace ModelGen.Kernels
                 {
                     strip = StripWidth(wide, w, n - j);
                     float* packed = buffer;
-                    if (prepacked.Data == null)
+                    if (prepacked.Data == null && InPlace(brs, bcs, strip))
+                    {
+                        packed = b + (long)p0 * brs + j;
+                    }
+                    else if (prepacked.Data == null)
                     {
                         Pack<TOps, TVec>(packed, b + (long)p0 * brs + (long)j * bcs, brs, bcs, kc, strip);
                     }
@@ -1091,6 +1095,14 @@ namespace ModelGen.Kernels
 
         /// <summary>The width of the strip at a column with <paramref name="remaining"/> columns left: 4 vectors when wide, else 2 or what is left.</summary>
         private static int StripWidth(bool wide, int w, int remaining) => wide && remaining >= 4 * w ? 4 * w : Math.Min(2 * w, remaining);
+
+        /// <summary>
+        /// Whether a strip of <paramref name="strip"/> columns is already packed where B lies: B's rows contiguous and
+        /// <paramref name="strip"/> apart, so that element (p, jj) of the strip is at p * strip + jj from its first (a
+        /// convolution's dy or kernel with 32 or 64 channels, as the B of its kernel gradient or input gradient); the
+        /// tiles then read B in place instead of a copy.
+        /// </summary>
+        private static bool InPlace(int brs, int bcs, int strip) => bcs == 1 && brs == strip;
 
         /// <summary>packed[p * strip + jj] = B(p, jj) for p &lt; kc, jj &lt; strip.</summary>
         private static void Pack<TOps, TVec>(float* packed, float* b, int brs, int bcs, int kc, int strip)

@@ -62,6 +62,11 @@ namespace ModelGen.Runtime.Tests.Kernels
             Compare(2, width, 200, 120, 600, accumulate: true, 15);
             Compare(0, width, 200, 120, 600, accumulate: false, 16);
             Compare(1, width, 97, 40, 130, accumulate: true, 17);
+            // B exactly one strip wide (16, 32 or 64 columns: a convolution's dy or kernel) is read in place, not packed,
+            // over several blocks of k, through the 6-row tiles and (32 columns, k >= 256) the 8-row panels.
+            Compare(0, width, 50, 300, 32, accumulate: true, 18);
+            Compare(0, width, 13, 300, 64, accumulate: false, 19);
+            Compare(0, width, 9, 520, 16, accumulate: true, 20);
         }
 
         [Fact]
