@@ -1,9 +1,10 @@
 // Row-major matrix products through one register-blocked core: 6 rows x 2 vectors of accumulators (with Vector512,
 // 6 x 4 on strips of 64 columns and 8 x 2 on strips of 32), A broadcast, B packed per strip into L1 and streamed (or,
 // for constant weights, packed once ahead of the call by PackB and read in place), bias and activation fused into the
-// tile's store. A B, A^T B and (from 6 rows up) A B^T differ only in strides; batch 1 takes a GEMV path (B rows streamed once) and A B^T with
-// fewer than 6 rows takes blocked dot products along the shared contiguous axis. Strips of B^T are packed by 8 x 8
-// register transposes. A can also be gathered: A(i, p) = a[rowTable[i] + columnTable[p]], which is how a convolution
+// tile's store, B read in place where it is already one strip wide. A B, A^T B and (from 6 rows up) A B^T differ only in
+// strides; batch 1 takes a GEMV path (B rows streamed once), A B^T with fewer than 6 rows takes blocked dot products
+// along the shared contiguous axis, and a deep A B^T (a dense layer's input gradient) dot products in 4 x 6 tiles.
+// Other strips of B^T are packed by 8 x 8 register transposes. A can also be gathered: A(i, p) = a[rowTable[i] + columnTable[p]], which is how a convolution
 // multiplies its input's receptive fields without copying them into an im2col matrix first. With
 // more than one thread (Parallelism.Current), large products split C between threads: by 64-column chunks when
 // C is wider than tall (each thread then packs only its part of B), else by rows in whole tiles.
@@ -518,8 +519,8 @@ namespace ModelGen.Kernels
         /// kernel in place (fc1: 12.8 MB) instead of transposing it into packed strips first.
         /// </summary>
         private static bool DotsWide(SimdWidth width, int m, int k, int n) =>
-            width == SimdWidth.V512 && m >= TileRows && n >= DotRowsB && k % MaxVector == 0 && k >= 256 && k <= 1536 &&
-            (long)m * k <= 256 * 1024;
+            width == SimdWidth.V512 && Avx512F.IsSupported && m >= TileRows && n >= DotRowsB && k % MaxVector == 0 && k >= 256 &&
+            k <= 1536 && (long)m * k <= 256 * 1024;
 
         /// <summary>Into how many ranges of B's rows a wide dot-product form is split: as <see cref="RowParts"/> for its size.</summary>
         private static int DotParts(int m, int k, int n) =>
