@@ -95,6 +95,33 @@ namespace ModelGen.Runtime.Tests.Kernels
         }
 
         [Theory]
+        [InlineData(Activation.Linear, 0f)]
+        [InlineData(Activation.Relu, 0f)]
+        public void LargeMaxBackward_StreamedOut_IsBitwiseTheSampleBySampleResult(Activation activation, float alpha)
+        {
+            // 12 samples of a 2x2/2 pooling over 56 x 56 x 32 (4.8 MB of dx, 64-byte aligned): with Vector512 dx goes out
+            // with non-temporal stores; one sample at a time (400 KB) it is stored as usual. Garbage in dx must be overwritten.
+            const int batch = 12;
+            var g = Pool(56, 56, 32, 2, 2, 2, 2, Padding.Valid);
+            float[] x = Random(batch * g.InputLength, 950), dy = Random(batch * g.OutputLength, 951);
+            for (int i = 0; i < x.Length; i++) x[i] = MathF.Round(x[i] * 4f) / 4f; // ties: the first maximum takes the gradient
+            var streamed = new AlignedBuffer(batch * g.InputLength);
+            Random(streamed.Length, 952).CopyTo(streamed.Span);
+            Pooling.MaxBackward(streamed.Span, dy, x, batch, g, activation, alpha);
+            float[] expected = new float[x.Length];
+            for (int s = 0; s < batch; s++)
+            {
+                Pooling.MaxBackward(expected.AsSpan(s * g.InputLength, g.InputLength), dy.AsSpan(s * g.OutputLength, g.OutputLength),
+                                    x.AsSpan(s * g.InputLength, g.InputLength), 1, g, activation, alpha);
+            }
+            for (int i = 0; i < expected.Length; i++)
+            {
+                if (BitConverter.SingleToInt32Bits(streamed.Span[i]) != BitConverter.SingleToInt32Bits(expected[i]))
+                    Assert.Fail($"dx[{i}]: {streamed.Span[i]:R} streamed, {expected[i]:R} sample by sample");
+            }
+        }
+
+        [Theory]
         [InlineData(Activation.Relu, 0f)]
         [InlineData(Activation.LeakyRelu, 0.2f)]
         [InlineData(Activation.Elu, 1f)]
