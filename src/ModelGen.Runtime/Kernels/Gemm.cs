@@ -4,10 +4,11 @@
 // tile's store, B read in place where it is already one strip wide. A B, A^T B and (from 6 rows up) A B^T differ only in
 // strides; batch 1 takes a GEMV path (B rows streamed once), A B^T with fewer than 6 rows takes blocked dot products
 // along the shared contiguous axis, and a deep A B^T (a dense layer's input gradient) dot products in 4 x 6 tiles.
-// Other strips of B^T are packed by 8 x 8 register transposes. A can also be gathered: A(i, p) = a[rowTable[i] + columnTable[p]], which is how a convolution
-// multiplies its input's receptive fields without copying them into an im2col matrix first. With
-// more than one thread (Parallelism.Current), large products split C between threads: by 64-column chunks when
-// C is wider than tall (each thread then packs only its part of B), else by rows in whole tiles.
+// Other strips of B^T are packed by 8 x 8 register transposes. A can also be gathered: A(i, p) =
+// a[rowTable[i] + columnTable[p]], which is how a convolution multiplies its input's receptive fields without copying
+// them into an im2col matrix first. With more than one thread (Parallelism.Current), large products split C between
+// threads: by 64-column chunks when C is wider than tall (each thread then packs only its part of B), else by rows in
+// whole tiles (the dot-product form of a deep A B^T by whole 6-row blocks of B).
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -382,11 +383,10 @@ namespace ModelGen.Kernels
         {
             if (DotsWide(width, m, k, n))
             {
-                var job = new DotJob { C = c, Ldc = ldc, A = a, Lda = lda, B = b, Ldb = ldb, M = m, K = k, N = n, Accumulate = accumulate };
-                int parts = Math.Max(1, Math.Min(DotParts(m, k, n), n / DotRowsB));
+                int parts = DotParts(m, k, n);
                 if (parts > 1)
                 {
-                    job.Parts = parts;
+                    var job = new DotJob { C = c, Ldc = ldc, A = a, Lda = lda, B = b, Ldb = ldb, M = m, K = k, N = n, Parts = parts, Accumulate = accumulate };
                     Parallelism.Run(&RunDotPart, &job, parts);
                 }
                 else
@@ -522,9 +522,12 @@ namespace ModelGen.Kernels
             width == SimdWidth.V512 && Avx512F.IsSupported && m >= TileRows && n >= DotRowsB && k % MaxVector == 0 && k >= 256 &&
             k <= 1536 && (long)m * k <= 256 * 1024;
 
-        /// <summary>Into how many ranges of B's rows a wide dot-product form is split: as <see cref="RowParts"/> for its size.</summary>
+        /// <summary>
+        /// Into how many ranges of B's rows a wide dot-product form is split: 1 below the size threshold, else
+        /// <see cref="Parallelism.Current"/>, at most one range per whole 6-row block (n is at least one block).
+        /// </summary>
         private static int DotParts(int m, int k, int n) =>
-            Parallelism.Current == 1 || (long)m * k * n < ParallelMultiplyAdds ? 1 : Parallelism.Current;
+            Parallelism.Current == 1 || (long)m * k * n < ParallelMultiplyAdds ? 1 : Math.Min(Parallelism.Current, n / DotRowsB);
 
         /// <summary>A wide dot-product form split by rows of B (columns of C), on the caller's stack.</summary>
         private struct DotJob

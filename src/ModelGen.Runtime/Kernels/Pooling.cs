@@ -234,7 +234,7 @@ namespace ModelGen.Kernels
                 int w = TOps.Count, channels = G.Channels, inW = G.InWidth;
                 long rowStride = (long)inW * channels;
                 // Backward: windows that never overlap store each input's gradient instead of adding to it.
-                bool disjoint = G.StrideH >= G.WindowHeight && G.StrideW >= G.WindowWidth;
+                bool disjoint = G.StrideH >= G.WindowHeight && G.StrideW >= G.WindowWidth, stream = Stream;
                 TVec alpha = TOps.Broadcast(Alpha);
                 for (int s = 0; s < Batch; s++)
                 {
@@ -279,7 +279,7 @@ namespace ModelGen.Kernels
                                                 long offset = ky * rowStride + (long)kx * channels;
                                                 TVec hit = TOps.AndNot(TOps.Equal(TOps.Load(window + offset), max), routed);
                                                 TVec routedHere = TOps.And(hit, gradient);
-                                                if (Stream)
+                                                if (stream)
                                                 {
                                                     StoreStreamed<TOps, TVec>(target + offset, routedHere);
                                                 }

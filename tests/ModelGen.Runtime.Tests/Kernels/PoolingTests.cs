@@ -114,11 +114,7 @@ namespace ModelGen.Runtime.Tests.Kernels
                 Pooling.MaxBackward(expected.AsSpan(s * g.InputLength, g.InputLength), dy.AsSpan(s * g.OutputLength, g.OutputLength),
                                     x.AsSpan(s * g.InputLength, g.InputLength), 1, g, activation, alpha);
             }
-            for (int i = 0; i < expected.Length; i++)
-            {
-                if (BitConverter.SingleToInt32Bits(streamed.Span[i]) != BitConverter.SingleToInt32Bits(expected[i]))
-                    Assert.Fail($"dx[{i}]: {streamed.Span[i]:R} streamed, {expected[i]:R} sample by sample");
-            }
+            AssertBitwise(expected, streamed.Span.ToArray(), $"dx streamed against sample by sample, {activation}");
         }
 
         [Theory]
