@@ -112,10 +112,11 @@ namespace ModelGen.Kernels
                 // (padded) samples; a group shares one packing of the kernel and makes one larger product, and is pooled
                 // (when asked) while its rows of y are still in L2.
                 int group = GroupSize(g, columns.Length, batch);
+                Tables(pcols, group, g, out int* pixels, out int* taps);
                 for (int s = 0; s < batch; s += group)
                 {
                     int count = Math.Min(group, batch - s);
-                    float* a = Prepare(pcols, px + (long)s * g.InputLength, count, g, out int* pixels, out int* taps);
+                    float* a = Fields(pcols, px + (long)s * g.InputLength, count, g);
                     Gemm.ProductGathered(width, py + (long)s * g.OutputLength, outC, a, pixels, taps, pk, outC, count * rows, patch, outC,
                                          pbias, false, activation, alpha, packed);
                     if (!pooled.IsEmpty)
@@ -168,17 +169,25 @@ namespace ModelGen.Kernels
                 {
                     TransposeTaps(flipped, pk, g);
                 }
-                int group = dx.IsEmpty || transposed ? GroupSize(g, columns.Length - reserved, batch) : 1;
+                // Samples go in groups, whose tables are laid out once, unless col2im runs per sample: its column
+                // gradients then overwrite the prepared sample, tables included, and each sample lays them out again.
+                bool grouped = dx.IsEmpty || transposed;
+                int group = grouped ? GroupSize(g, columns.Length - reserved, batch) : 1;
+                int* pixels = null, taps = null;
                 for (int s0 = 0; s0 < batch; s0 += group)
                 {
                     int count = Math.Min(group, batch - s0);
                     // dKernel[patch x outC] += A^T dy: A^T(tap, pixel) over the group's pixels, read from the (padded)
                     // samples, rows and columns swapped; the multiply-adds into each element run in the order of
                     // samples and pixels, as one sample at a time would.
-                    float* a = Prepare(pcols, px + (long)s0 * g.InputLength, count, g, out int* pixels, out int* taps);
+                    if (s0 == 0 || !grouped)
+                    {
+                        Tables(pcols, group, g, out pixels, out taps);
+                    }
+                    float* a = Fields(pcols, px + (long)s0 * g.InputLength, count, g);
                     Gemm.ProductGathered(width, pdk, outC, a, taps, pixels, pdy + (long)s0 * g.OutputLength, outC, patch, count * rows, outC,
                                          null, true, Activation.Linear, 0f);
-                    if (dx.IsEmpty || transposed)
+                    if (grouped)
                     {
                         continue;
                     }
@@ -225,38 +234,25 @@ namespace ModelGen.Kernels
             g.OutHeight == g.InHeight && g.OutWidth == g.InWidth;
 
         /// <summary>
-        /// Lays <paramref name="count"/> consecutive samples out in <paramref name="scratch"/> for a gathered product and
-        /// returns where their receptive fields start: the samples themselves when every window lies inside a sample,
-        /// else zero-padded copies of the rows and columns the windows cover (<see cref="Conv2DGeometry.PaddedHeight"/> x
-        /// <see cref="Conv2DGeometry.PaddedWidth"/> each), one after the other. Two offset tables follow:
-        /// <paramref name="taps"/>[(ky * kw + kx) * inC + c] (kernel tap from a window's corner) and
+        /// Lays out the offset tables of a gathered product over up to <paramref name="group"/> consecutive samples,
+        /// after the space <see cref="Fields"/> fills with their zero-padded copies when windows reach outside a sample
+        /// (<see cref="Conv2DGeometry.PaddedHeight"/> x <see cref="Conv2DGeometry.PaddedWidth"/> each, one after the
+        /// other): <paramref name="taps"/>[(ky * kw + kx) * inC + c] (kernel tap from a window's corner) and
         /// <paramref name="pixels"/>[q * outH * outW + oy * outW + ox] (the corner of sample q's window), so that the
-        /// receptive field element of output row r and tap t lies at <c>result[pixels[r] + taps[t]]</c>.
+        /// receptive field element of output row r and tap t lies at <c>fields[pixels[r] + taps[t]]</c>. The tables
+        /// depend on the geometry only, so a call lays them out once for all its groups (a smaller last group reads a
+        /// prefix of <paramref name="pixels"/>).
         /// </summary>
-        private static float* Prepare(float* scratch, float* x, int count, in Conv2DGeometry g, out int* pixels, out int* taps)
+        private static void Tables(float* scratch, int group, in Conv2DGeometry g, out int* pixels, out int* taps)
         {
             int inC = g.InChannels;
-            float* fields = x;
-            int rowLength = g.InWidth * inC, sampleLength = g.InputLength, padded = 0;
+            int rowLength = g.InWidth * inC, sampleLength = g.InputLength;
+            long padded = 0;
             if (g.NeedsPadding)
             {
-                int height = g.PaddedHeight, width = g.PaddedWidth;
-                rowLength = width * inC;
-                sampleLength = height * rowLength;
-                padded = count * sampleLength;
-                fields = scratch;
-                new Span<float>(scratch, padded).Clear();
-                // Input rows and columns inside the covered extent (a VALID window may leave the last ones unread).
-                int copyRows = Math.Min(g.InHeight, height - g.PadTop), copyLength = Math.Min(g.InWidth, width - g.PadLeft) * inC;
-                for (int q = 0; q < count; q++)
-                {
-                    float* source = x + (long)q * g.InputLength, target = scratch + (long)q * sampleLength + (long)g.PadTop * rowLength + g.PadLeft * inC;
-                    for (int iy = 0; iy < copyRows; iy++)
-                    {
-                        Buffer.MemoryCopy(source + (long)iy * g.InWidth * inC, target + (long)iy * rowLength,
-                                          (long)copyLength * sizeof(float), (long)copyLength * sizeof(float));
-                    }
-                }
+                rowLength = g.PaddedWidth * inC;
+                sampleLength = g.PaddedHeight * rowLength;
+                padded = (long)group * sampleLength;
             }
 
             taps = (int*)(scratch + padded);
@@ -272,7 +268,7 @@ namespace ModelGen.Kernels
 
             pixels = taps + t;
             int r = 0, rowStep = g.StrideH * rowLength, columnStep = g.StrideW * inC;
-            for (int q = 0; q < count; q++)
+            for (int q = 0; q < group; q++)
             {
                 int sample = q * sampleLength;
                 for (int oy = 0; oy < g.OutHeight; oy++)
@@ -280,11 +276,104 @@ namespace ModelGen.Kernels
                     for (int ox = 0; ox < g.OutWidth; ox++) pixels[r++] = sample + oy * rowStep + ox * columnStep;
                 }
             }
-            return fields;
         }
 
         /// <summary>
-        /// How many samples <see cref="Prepare"/> lays out at once in <paramref name="available"/> floats of scratch: as
+        /// Where the receptive fields of <paramref name="count"/> consecutive samples at <paramref name="x"/> start, for
+        /// the tables <see cref="Tables"/> laid out: the samples themselves when every window lies inside a sample, else
+        /// their zero-padded copies, written at the start of <paramref name="scratch"/> (the rows and columns the windows
+        /// cover; split between threads by samples when large).
+        /// </summary>
+        private static float* Fields(float* scratch, float* x, int count, in Conv2DGeometry g)
+        {
+            if (!g.NeedsPadding)
+            {
+                return x;
+            }
+            int inC = g.InChannels, height = g.PaddedHeight, rowLength = g.PaddedWidth * inC;
+            // Input rows and columns inside the covered extent (a VALID window may leave the last ones unread).
+            var copies = new PaddedCopies
+            {
+                Target = scratch, Source = x, TargetLength = height * rowLength, SourceLength = g.InputLength,
+                RowLength = rowLength, Top = g.PadTop, Left = g.PadLeft * inC,
+                Rows = Math.Min(g.InHeight, height - g.PadTop), Length = Math.Min(g.InWidth, g.PaddedWidth - g.PadLeft) * inC,
+                SourceRowLength = g.InWidth * inC, Borders = true,
+            };
+            copies.Run(count);
+            return scratch;
+        }
+
+        /// <summary>
+        /// Copies of samples into the interiors of zero-bordered buffers, one buffer per sample (a convolution's padded
+        /// inputs, the transposed convolution's padded dy), on the caller's stack. Each sample is a few thousand to
+        /// tens of thousands of floats; a group's copies split between threads by whole samples from two parts of
+        /// <see cref="ParallelChain.ElementsPerPart"/> floats, so that the worker does not wait while the calling thread
+        /// lays out the next product's operand.
+        /// </summary>
+        private struct PaddedCopies
+        {
+            public float* Target, Source;
+            // Floats per target buffer and per source sample.
+            public int TargetLength, SourceLength;
+            // Floats per buffer row; the interior: Rows rows of Length floats at row Top, float Left.
+            public int RowLength, Top, Left, Rows, Length;
+            // Floats between the starts of two source rows.
+            public int SourceRowLength;
+            // Whether to zero the buffers outside their interiors (false when an earlier call left the borders zero).
+            public bool Borders;
+            public int Count, Parts;
+
+            /// <summary>Copies samples [0, <paramref name="count"/>) into buffers [0, count).</summary>
+            internal void Run(int count)
+            {
+                Count = count;
+                Parts = Math.Min(count, ParallelChain.Parts((long)count * TargetLength, ParallelChain.ElementsPerPart));
+                if (Parts <= 1)
+                {
+                    CopySamples(0, count);
+                    return;
+                }
+                fixed (PaddedCopies* job = &this)
+                {
+                    Parallelism.Run(&RunPart, job, Parts);
+                }
+            }
+
+            /// <summary>Part <paramref name="part"/>: samples [part * Count / Parts, (part + 1) * Count / Parts).</summary>
+            private static void RunPart(void* context, int part)
+            {
+                ref PaddedCopies job = ref *(PaddedCopies*)context;
+                job.CopySamples((int)((long)job.Count * part / job.Parts), (int)((long)job.Count * (part + 1) / job.Parts));
+            }
+
+            private readonly void CopySamples(int first, int end)
+            {
+                long bytes = (long)Length * sizeof(float);
+                for (int q = first; q < end; q++)
+                {
+                    float* target = Target + (long)q * TargetLength, source = Source + (long)q * SourceLength;
+                    float* interior = target + (long)Top * RowLength + Left;
+                    if (Borders)
+                    {
+                        // The gaps around the interior's rows: before the first, between each two, after the last.
+                        new Span<float>(target, Top * RowLength + Left).Clear();
+                        for (int r = 0; r < Rows; r++)
+                        {
+                            float* gap = interior + (long)r * RowLength + Length;
+                            long next = r + 1 < Rows ? RowLength - Length : TargetLength - (gap - target);
+                            new Span<float>(gap, (int)next).Clear();
+                        }
+                    }
+                    for (int r = 0; r < Rows; r++)
+                    {
+                        Buffer.MemoryCopy(source + (long)r * SourceRowLength, interior + (long)r * RowLength, bytes, bytes);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// How many samples <see cref="Tables"/> and <see cref="Fields"/> lay out at once in <paramref name="available"/> floats of scratch: as
         /// many as fit (padded copies and pixel offsets per sample, tap offsets once), at least 1, at most
         /// <paramref name="batch"/>. <see cref="Conv2DGeometry.ColumnsLength"/> always holds one.
         /// </summary>
@@ -294,7 +383,7 @@ namespace ModelGen.Kernels
             return (int)Math.Clamp((available - (long)g.PatchLength) / perSample, 1, batch);
         }
 
-        /// <summary>Floats <see cref="Prepare"/> writes for one sample: the padded copy (if any) and both offset tables.</summary>
+        /// <summary>Floats <see cref="Tables"/> and <see cref="Fields"/> write for one sample: the padded copy (if any) and both offset tables.</summary>
         private static long PreparedLength(in Conv2DGeometry g) =>
             (g.NeedsPadding ? (long)g.PaddedHeight * g.PaddedWidth * g.InChannels : 0) + g.PatchLength + (long)g.OutHeight * g.OutWidth;
 
@@ -347,30 +436,37 @@ namespace ModelGen.Kernels
             int group = (int)Math.Clamp((regionLength - taps) / (perSample + pixels), 1, batch);
             float* buffer = group > 1 ? region : single;
             PrepareGradient(buffer, group, g, out int* inputPixels, out int* flippedTaps);
+            // dy_q's rows go into the interior of buffer q, kh - 1 - PadTop rows down and kw - 1 - PadLeft columns in; the
+            // first group also zeroes the borders, which no later group writes.
+            int outC = g.OutChannels, rowLength = GradientWidth(g) * outC;
+            var copies = new PaddedCopies
+            {
+                Target = buffer, TargetLength = (int)perSample, SourceLength = g.OutputLength,
+                RowLength = rowLength, Top = g.KernelHeight - 1 - g.PadTop, Left = (g.KernelWidth - 1 - g.PadLeft) * outC,
+                Rows = g.OutHeight, Length = g.OutWidth * outC, SourceRowLength = g.OutWidth * outC, Borders = true,
+            };
             for (int s0 = 0; s0 < batch; s0 += group)
             {
                 int count = Math.Min(group, batch - s0);
-                for (int q = 0; q < count; q++)
-                {
-                    CopyGradient(buffer + q * perSample, dy + (long)(s0 + q) * g.OutputLength, g);
-                }
+                copies.Source = dy + (long)s0 * g.OutputLength;
+                copies.Run(count);
+                copies.Borders = false;
                 Gemm.ProductGathered(width, dx + (long)s0 * g.InputLength, g.InChannels, buffer, inputPixels, flippedTaps, flipped, g.InChannels,
                                      count * pixels, taps, g.InChannels, null, false, Activation.Linear, 0f);
             }
         }
 
         /// <summary>
-        /// Lays out, once per call, the transposed convolution's operand (stride 1): zero-padded buffers for
-        /// <paramref name="count"/> samples of dy, each with <c>kh - 1 - PadTop</c> rows above and <c>kw - 1 - PadLeft</c>
-        /// columns left (<see cref="CopyGradient"/> fills their interiors per group; the zero borders are never written),
-        /// then <paramref name="taps"/>[(ky * kw + kx) * outC + oc] (the flipped tap) and
+        /// Lays out, once per call, the tables of the transposed convolution's operand (stride 1), after the zero-padded
+        /// buffers for <paramref name="count"/> samples of dy (<see cref="GradientHeight"/> x <see cref="GradientWidth"/>
+        /// each, with <c>kh - 1 - PadTop</c> rows above and <c>kw - 1 - PadLeft</c> columns left of dy, filled per group by
+        /// <see cref="PaddedCopies"/>): <paramref name="taps"/>[(ky * kw + kx) * outC + oc] (the flipped tap) and
         /// <paramref name="pixels"/>[q * inH * inW + iy * inW + ix], so that <c>scratch[pixels[i] + taps[t]]</c> is
         /// dy_q[iy + PadTop - ky, ix + PadLeft - kx, oc], or 0 outside dy.
         /// </summary>
         private static void PrepareGradient(float* scratch, int count, in Conv2DGeometry g, out int* pixels, out int* taps)
         {
             int outC = g.OutChannels, rowLength = GradientWidth(g) * outC, padded = GradientHeight(g) * rowLength;
-            new Span<float>(scratch, count * padded).Clear();
 
             taps = (int*)(scratch + (long)count * padded);
             int t = 0;
@@ -391,18 +487,6 @@ namespace ModelGen.Kernels
                 {
                     for (int ix = 0; ix < g.InWidth; ix++) pixels[r++] = q * padded + iy * rowLength + ix * outC;
                 }
-            }
-        }
-
-        /// <summary>Copies one sample of dy into the interior of one of the buffers <see cref="PrepareGradient"/> laid out.</summary>
-        private static void CopyGradient(float* scratch, float* dy, in Conv2DGeometry g)
-        {
-            int outC = g.OutChannels, rowLength = GradientWidth(g) * outC;
-            float* interior = scratch + (long)(g.KernelHeight - 1 - g.PadTop) * rowLength + (g.KernelWidth - 1 - g.PadLeft) * outC;
-            long copy = (long)g.OutWidth * outC * sizeof(float);
-            for (int oy = 0; oy < g.OutHeight; oy++)
-            {
-                Buffer.MemoryCopy(dy + (long)oy * g.OutWidth * outC, interior + (long)oy * rowLength, copy, copy);
             }
         }
 

@@ -103,6 +103,46 @@ namespace ModelGen.Runtime.Tests.Kernels
         }
 
         [Fact]
+        public void PaddedCopiesInDirtyScratch_ZeroTheirBorders_OnAnyThreadCount()
+        {
+            // Scratch is shared between layers, so it comes to a call holding anything. Here it holds NaNs: a padded
+            // input or padded dy whose border were not zeroed would spread them. At 9 samples the padded inputs (4,096
+            // floats each, one group) and the first group of padded dy (6 of 6,144 floats) are large enough to split
+            // between threads; the second group of dy (3 samples) is copied on one thread and keeps the first's borders.
+            const int batch = 9;
+            var g = Conv(12, 12, 16, 24, 5, 5, 1, 1, Padding.Same);
+            Assert.True(Conv2D.TransposedFits(g));
+            float[] x = Random(batch * g.InputLength, 960), kernel = Random(g.KernelLength, 961), bias = Random(g.OutChannels, 962);
+            float[] dy = Random(batch * g.OutputLength, 963);
+            float[][] Run(int threads, float fill)
+            {
+                using var scope = Parallelism.Use(threads);
+                float[] scratch = new float[g.ColumnsLength];
+                float[] y = new float[batch * g.OutputLength], dx = new float[x.Length], dKernel = new float[g.KernelLength], dBias = new float[g.OutChannels];
+                Array.Fill(scratch, fill);
+                Conv2D.Forward(y, scratch, x, kernel, bias, batch, g, Activation.Linear, 0f);
+                Array.Fill(scratch, fill);
+                Conv2D.Backward(dx, dKernel, dBias, scratch, dy, x, kernel, batch, g);
+                return new[] { y, dx, dKernel };
+            }
+
+            float[][] clean = Run(1, 0f);
+            float[] yE = new float[clean[0].Length], dxE = new float[x.Length], dKernelE = new float[g.KernelLength], dBiasE = new float[g.OutChannels];
+            Ref.Conv2D.Forward(yE, Array.Empty<float>(), x, kernel, bias, batch, g, Activation.Linear, 0f);
+            Ref.Conv2D.Backward(dxE, dKernelE, dBiasE, Array.Empty<float>(), dy, x, kernel, batch, g);
+            AssertClose(yE, clean[0], "y");
+            AssertClose(dxE, clean[1], "dx");
+            AssertClose(dKernelE, clean[2], "dKernel");
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                float[][] dirty = Run(threads, float.NaN);
+                AssertBitwise(clean[0], dirty[0], $"y, {threads} thread(s)");
+                AssertBitwise(clean[1], dirty[1], $"dx, {threads} thread(s)");
+                AssertBitwise(clean[2], dirty[2], $"dKernel, {threads} thread(s)");
+            }
+        }
+
+        [Fact]
         public void StrideOneWithEightOrMoreChannels_TakesTheTransposedInputGradient()
         {
             // The reference comparisons below cover both input-gradient paths only if these geometries take the transposed one.
