@@ -85,29 +85,25 @@ namespace ModelGen
         /// <summary>The largest magnitude in <paramref name="values"/> (0 when empty), or infinity when one is not finite.</summary>
         private static double MaxMagnitude(ReadOnlySpan<float> values)
         {
-            float max = 0f;
-            int i = 0;
-            if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
+            // With the sign bit cleared, float bit patterns order as their magnitudes do, and the infinities and NaNs
+            // (exponent all ones) lie above every finite value: one integer maximum per vector, with no dependency chain
+            // longer than a cycle, finds both the largest magnitude and whether any value is not finite.
+            int largest = 0, i = 0;
+            if (Vector.IsHardwareAccelerated && values.Length >= Vector<int>.Count)
             {
-                // x * 0 is 0 for every finite x and NaN otherwise, so the sum of them is NaN exactly when one is not finite.
-                ReadOnlySpan<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
-                Vector<float> largest = Vector<float>.Zero, check = Vector<float>.Zero;
-                for (int v = 0; v < vectors.Length; v++)
-                {
-                    largest = Vector.Max(largest, Vector.Abs(vectors[v]));
-                    check += vectors[v] * Vector<float>.Zero;
-                }
-                if (!Vector.EqualsAll(check, Vector<float>.Zero)) return double.PositiveInfinity;
-                for (int lane = 0; lane < Vector<float>.Count; lane++) max = Math.Max(max, largest[lane]);
-                i = vectors.Length * Vector<float>.Count;
+                ReadOnlySpan<Vector<int>> vectors = MemoryMarshal.Cast<float, Vector<int>>(values);
+                var magnitude = new Vector<int>(int.MaxValue);
+                Vector<int> max = Vector<int>.Zero;
+                for (int v = 0; v < vectors.Length; v++) max = Vector.Max(max, vectors[v] & magnitude);
+                for (int lane = 0; lane < Vector<int>.Count; lane++) largest = Math.Max(largest, max[lane]);
+                i = vectors.Length * Vector<int>.Count;
             }
-            for (; i < values.Length; i++)
-            {
-                if (!float.IsFinite(values[i])) return double.PositiveInfinity;
-                max = Math.Max(max, Math.Abs(values[i]));
-            }
-            return max;
+            for (; i < values.Length; i++) largest = Math.Max(largest, BitConverter.SingleToInt32Bits(values[i]) & int.MaxValue);
+            return largest >= InfinityBits ? double.PositiveInfinity : BitConverter.Int32BitsToSingle(largest);
         }
+
+        // The bit pattern of +infinity: the smallest of the non-finite patterns with the sign cleared.
+        private const int InfinityBits = 0x7F800000;
 
         private static int Search(ReadOnlySpan<float> values)
         {

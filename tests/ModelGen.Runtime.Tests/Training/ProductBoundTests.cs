@@ -38,6 +38,18 @@ namespace ModelGen.Runtime.Tests.Training
             Assert.True(NumericalGuard.ProductIsFinite(a, b, 3));
             Assert.False(NumericalGuard.ProductIsFinite(a, b, 4));
             Assert.Equal("terms", Assert.Throws<ArgumentOutOfRangeException>(() => NumericalGuard.ProductIsFinite(a, b, -1)).ParamName);
+
+            // The same with the largest magnitude, of either sign, anywhere in a longer factor: in the vector lanes or
+            // in the tail after them, among small values of both signs and subnormals.
+            for (int at = 0; at < 37; at++)
+            foreach (float largest in new[] { 1e19f, -1e19f })
+            {
+                float[] longer = Random(37, (ulong)at);
+                longer[(at + 5) % 37] = -1e-40f;
+                longer[at] = largest;
+                Assert.True(NumericalGuard.ProductIsFinite(longer, b, 3), $"{largest} at {at}");
+                Assert.False(NumericalGuard.ProductIsFinite(longer, b, 4), $"{largest} at {at}");
+            }
         }
 
         [Fact]
