@@ -116,7 +116,7 @@ namespace ModelGen.Kernels
                 for (int s = 0; s < batch; s += group)
                 {
                     int count = Math.Min(group, batch - s);
-                    float* a = Fields(pcols, px + (long)s * g.InputLength, count, g);
+                    float* a = Fields(pcols, px + (long)s * g.InputLength, count, g, borders: s == 0);
                     Gemm.ProductGathered(width, py + (long)s * g.OutputLength, outC, a, pixels, taps, pk, outC, count * rows, patch, outC,
                                          pbias, false, activation, alpha, packed);
                     if (!pooled.IsEmpty)
@@ -184,7 +184,7 @@ namespace ModelGen.Kernels
                     {
                         Tables(pcols, group, g, out pixels, out taps);
                     }
-                    float* a = Fields(pcols, px + (long)s0 * g.InputLength, count, g);
+                    float* a = Fields(pcols, px + (long)s0 * g.InputLength, count, g, borders: s0 == 0 || !grouped);
                     Gemm.ProductGathered(width, pdk, outC, a, taps, pixels, pdy + (long)s0 * g.OutputLength, outC, patch, count * rows, outC,
                                          null, true, Activation.Linear, 0f);
                     if (grouped)
@@ -282,9 +282,10 @@ namespace ModelGen.Kernels
         /// Where the receptive fields of <paramref name="count"/> consecutive samples at <paramref name="x"/> start, for
         /// the tables <see cref="Tables"/> laid out: the samples themselves when every window lies inside a sample, else
         /// their zero-padded copies, written at the start of <paramref name="scratch"/> (the rows and columns the windows
-        /// cover; split between threads by samples when large).
+        /// cover; split between threads by samples when large). Only the copied rows are written unless
+        /// <paramref name="borders"/> is set: a call's later groups find the zeros its first group wrote around them.
         /// </summary>
-        private static float* Fields(float* scratch, float* x, int count, in Conv2DGeometry g)
+        private static float* Fields(float* scratch, float* x, int count, in Conv2DGeometry g, bool borders)
         {
             if (!g.NeedsPadding)
             {
@@ -297,7 +298,7 @@ namespace ModelGen.Kernels
                 Target = scratch, Source = x, TargetLength = height * rowLength, SourceLength = g.InputLength,
                 RowLength = rowLength, Top = g.PadTop, Left = g.PadLeft * inC,
                 Rows = Math.Min(g.InHeight, height - g.PadTop), Length = Math.Min(g.InWidth, g.PaddedWidth - g.PadLeft) * inC,
-                SourceRowLength = g.InWidth * inC, Borders = true,
+                SourceRowLength = g.InWidth * inC, Borders = borders,
             };
             copies.Run(count);
             return scratch;
@@ -319,7 +320,7 @@ namespace ModelGen.Kernels
             public int RowLength, Top, Left, Rows, Length;
             // Floats between the starts of two source rows.
             public int SourceRowLength;
-            // Whether to zero the buffers outside their interiors (false when an earlier call left the borders zero).
+            // Whether to zero the buffers outside their interiors (false when the call's first group already did).
             public bool Borders;
             public int Count, Parts;
 
