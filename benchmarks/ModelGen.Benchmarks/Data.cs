@@ -14,6 +14,14 @@ internal static class Data
         return data;
     }
 
+    /// <summary><see cref="Uniform"/>'s values in a buffer that starts on a 64-byte boundary, as a model's arena does.</summary>
+    public static AlignedBuffer AlignedUniform(int count, ulong seed)
+    {
+        var buffer = new AlignedBuffer(count);
+        Uniform(count, seed).CopyTo(buffer.Span);
+        return buffer;
+    }
+
     /// <summary>Throws unless <paramref name="actual"/> matches <paramref name="expected"/> within float rounding of a long sum.</summary>
     public static void CheckSame(string peer, float[] expected, float[] actual)
     {

@@ -28,21 +28,26 @@ public class KernelBenchmarks
     private static readonly Conv2DGeometry Conv1 = new(28, 28, 1, 28, 28, 32, 5, 5, 1, 1, 2, 2);
     private static readonly Conv2DGeometry Conv2 = new(14, 14, 32, 14, 14, 64, 5, 5, 1, 1, 2, 2);
 
-    private float[] fcX = null!, fcW = null!, fcY = null!, fcDy = null!, fcDx = null!, fcDw = null!;
-    private float[] x1 = null!, k1 = null!, b1 = null!, y1 = null!, dk1 = null!, db1 = null!, x2 = null!, k2 = null!, b2 = null!, y2 = null!, dx2 = null!, dk2 = null!, db2 = null!;
-    private float[] columns = null!;
+    // Every operand starts on a 64-byte boundary, as in a generated model's arenas: a float[] starts wherever the GC put
+    // it, and rows that straddle cache lines made some rows (fc1's input gradient) read up to a third slower, varying
+    // from run to run with the arrays' placement.
+    private AlignedBuffer fcX = null!, fcW = null!, fcY = null!, fcDy = null!, fcDx = null!, fcDw = null!;
+    private AlignedBuffer x1 = null!, k1 = null!, b1 = null!, y1 = null!, dk1 = null!, db1 = null!;
+    private AlignedBuffer x2 = null!, k2 = null!, b2 = null!, y2 = null!, dx2 = null!, dk2 = null!, db2 = null!;
+    private AlignedBuffer columns = null!;
 
     /// <summary>Fills every operand with deterministic data.</summary>
     [GlobalSetup]
     public void Setup()
     {
-        fcX = Data.Uniform(Fm * Fk, 1); fcW = Data.Uniform(Fk * Fn, 2); fcY = new float[Fm * Fn];
-        fcDy = Data.Uniform(Fm * Fn, 3); fcDx = new float[Fm * Fk]; fcDw = new float[Fk * Fn];
-        x1 = Data.Uniform(ConvBatch * 28 * 28, 4); k1 = Data.Uniform(25 * 32, 5); b1 = Data.Uniform(32, 6); y1 = new float[ConvBatch * 28 * 28 * 32];
-        dk1 = new float[k1.Length]; db1 = new float[32];
-        x2 = Data.Uniform(ConvBatch * 14 * 14 * 32, 7); k2 = Data.Uniform(800 * 64, 8); b2 = Data.Uniform(64, 9); y2 = new float[ConvBatch * 14 * 14 * 64];
-        dx2 = new float[x2.Length]; dk2 = new float[k2.Length]; db2 = new float[64];
-        columns = new float[Math.Max(Conv1.ColumnsLength, Conv2.ColumnsLength)];
+        fcX = Data.AlignedUniform(Fm * Fk, 1); fcW = Data.AlignedUniform(Fk * Fn, 2); fcY = new AlignedBuffer(Fm * Fn);
+        fcDy = Data.AlignedUniform(Fm * Fn, 3); fcDx = new AlignedBuffer(Fm * Fk); fcDw = new AlignedBuffer(Fk * Fn);
+        x1 = Data.AlignedUniform(ConvBatch * 28 * 28, 4); k1 = Data.AlignedUniform(25 * 32, 5); b1 = Data.AlignedUniform(32, 6);
+        y1 = new AlignedBuffer(ConvBatch * 28 * 28 * 32); dk1 = new AlignedBuffer(k1.Length); db1 = new AlignedBuffer(32);
+        x2 = Data.AlignedUniform(ConvBatch * 14 * 14 * 32, 7); k2 = Data.AlignedUniform(800 * 64, 8); b2 = Data.AlignedUniform(64, 9);
+        y2 = new AlignedBuffer(ConvBatch * 14 * 14 * 64); dx2 = new AlignedBuffer(x2.Length); dk2 = new AlignedBuffer(k2.Length);
+        db2 = new AlignedBuffer(64);
+        columns = new AlignedBuffer(Math.Max(Conv1.ColumnsLength, Conv2.ColumnsLength));
     }
 
     /// <summary>The FP32 FMA peak of one core: 16 independent Vector512 FMA chains, no memory traffic.</summary>
@@ -72,29 +77,29 @@ public class KernelBenchmarks
 
     /// <summary>fc1 forward: C = A B, [64 x 3136] x [3136 x 1024].</summary>
     [Benchmark, Flops(FcFlops)]
-    public void GemmFc1Forward() => Gemm.Multiply(fcY, fcX, fcW, Fm, Fk, Fn, accumulate: false);
+    public void GemmFc1Forward() => Gemm.Multiply(fcY.Span, fcX.Span, fcW.Span, Fm, Fk, Fn, accumulate: false);
 
     /// <summary>fc1 input gradient: dX = dY W^T, [64 x 1024] x [1024 x 3136].</summary>
     [Benchmark, Flops(FcFlops)]
-    public void GemmFc1InputGradient() => Gemm.MultiplyTransposedB(fcDx, fcDy, fcW, Fm, Fn, Fk, accumulate: false);
+    public void GemmFc1InputGradient() => Gemm.MultiplyTransposedB(fcDx.Span, fcDy.Span, fcW.Span, Fm, Fn, Fk, accumulate: false);
 
     /// <summary>fc1 kernel gradient: dW = X^T dY, [3136 x 64] x [64 x 1024].</summary>
     [Benchmark, Flops(FcFlops)]
-    public void GemmFc1KernelGradient() => Gemm.MultiplyTransposedA(fcDw, fcX, fcDy, Fk, Fm, Fn, accumulate: false);
+    public void GemmFc1KernelGradient() => Gemm.MultiplyTransposedA(fcDw.Span, fcX.Span, fcDy.Span, Fk, Fm, Fn, accumulate: false);
 
     /// <summary>conv1 forward (5x5, 1 -> 32 channels, 28x28 SAME, ReLU) on 64 samples.</summary>
     [Benchmark, Flops(Conv1Flops)]
-    public void Conv1Forward() => Conv2D.Forward(y1, columns, x1, k1, b1, ConvBatch, Conv1, Activation.Relu, 0f);
+    public void Conv1Forward() => Conv2D.Forward(y1.Span, columns.Span, x1.Span, k1.Span, b1.Span, ConvBatch, Conv1, Activation.Relu, 0f);
 
     /// <summary>conv1 backward as a first layer: dKernel and dBias only (no dx), on 64 samples.</summary>
     [Benchmark, Flops(Conv1Flops)]
-    public void Conv1Backward() => Conv2D.Backward(Span<float>.Empty, dk1, db1, columns, y1, x1, k1, ConvBatch, Conv1);
+    public void Conv1Backward() => Conv2D.Backward(Span<float>.Empty, dk1.Span, db1.Span, columns.Span, y1.Span, x1.Span, k1.Span, ConvBatch, Conv1);
 
     /// <summary>conv2 forward (5x5, 32 -> 64 channels, 14x14 SAME, ReLU) on 64 samples.</summary>
     [Benchmark, Flops(Conv2Flops)]
-    public void Conv2Forward() => Conv2D.Forward(y2, columns, x2, k2, b2, ConvBatch, Conv2, Activation.Relu, 0f);
+    public void Conv2Forward() => Conv2D.Forward(y2.Span, columns.Span, x2.Span, k2.Span, b2.Span, ConvBatch, Conv2, Activation.Relu, 0f);
 
     /// <summary>conv2 backward: dKernel, dBias and dx on 64 samples (two products of the forward's size).</summary>
     [Benchmark, Flops(2 * Conv2Flops)]
-    public void Conv2Backward() => Conv2D.Backward(dx2, dk2, db2, columns, y2, x2, k2, ConvBatch, Conv2);
+    public void Conv2Backward() => Conv2D.Backward(dx2.Span, dk2.Span, db2.Span, columns.Span, y2.Span, x2.Span, k2.Span, ConvBatch, Conv2);
 }
