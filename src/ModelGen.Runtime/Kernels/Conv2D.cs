@@ -180,11 +180,13 @@ namespace ModelGen.Kernels
                     // dKernel[patch x outC] += A^T dy: A^T(tap, pixel) over the group's pixels, read from the (padded)
                     // samples, rows and columns swapped; the multiply-adds into each element run in the order of
                     // samples and pixels, as one sample at a time would.
-                    if (s0 == 0 || !grouped)
+                    // The first group, or the previous sample's col2im overwrote the scratch: tables and zero borders anew.
+                    bool fresh = s0 == 0 || !grouped;
+                    if (fresh)
                     {
                         Tables(pcols, group, g, out pixels, out taps);
                     }
-                    float* a = Fields(pcols, px + (long)s0 * g.InputLength, count, g, borders: s0 == 0 || !grouped);
+                    float* a = Fields(pcols, px + (long)s0 * g.InputLength, count, g, borders: fresh);
                     Gemm.ProductGathered(width, pdk, outC, a, taps, pixels, pdy + (long)s0 * g.OutputLength, outC, patch, count * rows, outC,
                                          null, true, Activation.Linear, 0f);
                     if (grouped)
