@@ -249,9 +249,12 @@ namespace ModelGen.Kernels
             RunRows(ref kernel, width, n);
         }
 
-        // Multiply-adds (m * k * n) from which a product is split between threads: about 2 MFLOP, some 10 us on one
-        // core, well above the few microseconds that waking a sleeping worker costs.
-        private const long ParallelMultiplyAdds = 1L << 20;
+        // Multiply-adds (m * k * n) from which a product is split between threads: 131,072, 1.5 us at the FMA peak and
+        // about 5 us for a 10-column product, above the microsecond a hand-off costs while the worker still spins after
+        // its last job. The MLP's logits at a training batch (128 x 256 x 10) and its first layer at batch 1 (784 x 256,
+        // a kernel that fits L2) split from here; with the first threshold, 1M, its two-thread training step was about 2 %
+        // slower and its batch-1 prediction 8 % (docs/performance.md).
+        private const long ParallelMultiplyAdds = 1L << 17;
 
         /// <summary>
         /// Runs <paramref name="kernel"/> over all of its rows, on one thread, or, when the calling thread's count

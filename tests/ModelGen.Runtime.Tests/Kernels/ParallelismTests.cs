@@ -209,6 +209,46 @@ namespace ModelGen.Runtime.Tests.Kernels
         }
 
         [Fact]
+        public void SplitThreshold_ReachesTheMlpsLogitsAndItsBatchOneLayer()
+        {
+            using (Parallelism.Use(2))
+            {
+                // The MLP's logits at batch 128 (327,680 multiply-adds): rows, whole 6-row tiles on each side.
+                Assert.Equal(1, Gemm.ColumnParts(128, 256, 10));
+                Assert.Equal(2, Gemm.RowParts(128, 256, 10));
+                // Its first layer at batch 1 (200,704): columns, two 64-column chunks each.
+                Assert.Equal(2, Gemm.ColumnParts(1, 784, 256));
+                // Just under 131,072 multiply-adds stays whole; at it, splits.
+                Assert.Equal(1, Gemm.RowParts(128, 1023, 1));
+                Assert.Equal(2, Gemm.RowParts(128, 1024, 1));
+            }
+        }
+
+        [Theory]
+        [InlineData(2)]
+        [InlineData(3)]
+        public void ProductsNearTheSplitThreshold_AreBitwiseEqualToOneThread(int threads)
+        {
+            // A 10-unit dense layer at batch 128 (its 10 columns padded into one vector, products of about 0.3M
+            // multiply-adds) and a 256-unit layer at batch 1, forward and backward.
+            const int batch = 128, inputs = 256, units = 10, wide = 256, deep = 784;
+            float[] x = Random(batch * inputs, 60), kernel = Random(inputs * units, 61), bias = Random(units, 62), dy = Random(batch * units, 63);
+            float[] x1 = Random(deep, 64), kernel1 = Random(deep * wide, 65), bias1 = Random(wide, 66), dy1 = Random(wide, 67);
+            float[][] Run()
+            {
+                float[] y = new float[batch * units], dx = new float[batch * inputs], dKernel = new float[inputs * units], dBias = new float[units];
+                Dense.Forward(y, x, kernel, bias, batch, inputs, units, Activation.Linear, 0f);
+                Dense.Backward(dx, dKernel, dBias, dy, x, kernel, batch, inputs, units, accumulate: false);
+                float[] y1 = new float[wide], dx1 = new float[deep], dKernel1 = new float[deep * wide], dBias1 = new float[wide];
+                Dense.Forward(y1, x1, kernel1, bias1, 1, deep, wide, Activation.Relu, 0f);
+                Dense.Backward(dx1, dKernel1, dBias1, dy1, x1, kernel1, 1, deep, wide, accumulate: false);
+                return new[] { y, dx, dKernel, dBias, y1, dx1, dKernel1, dBias1 };
+            }
+
+            AssertSameForThreads(threads, Run, "y", "dx", "dKernel", "dBias", "y (batch 1)", "dx (batch 1)", "dKernel (batch 1)", "dBias (batch 1)");
+        }
+
+        [Fact]
         public void SmallProduct_StaysOnTheCallingThread()
         {
             float[] a = Random(6 * 8, 21), b = Random(8 * 16, 22), c = new float[6 * 16];
