@@ -424,14 +424,15 @@ namespace ModelGen.Kernels
             public PackedB Packed;
 
             /// <summary>
-            /// Columns [0, <paramref name="n"/>): with Vector512 and a full tile of rows, the multiple of 16 on the widest
-            /// path and the last 1 to 15 columns as one zero-padded vector (a 10-class logits layer: one pass, not an
-            /// 8-wide, a 4-wide and a scalar one); otherwise split between widths by <see cref="Simd.Chain{TKernel}"/>.
+            /// Columns [0, <paramref name="n"/>): with Vector512, the multiple of 16 on the widest path and the last 1 to
+            /// 15 columns in one pass (a 10-class logits layer: not an 8-wide, a 4-wide and a scalar one), as one
+            /// zero-padded vector for a full tile of rows, through masked loads for fewer rows (batch 1) with row-major
+            /// B; otherwise split between widths by <see cref="Simd.Chain{TKernel}"/>.
             /// </summary>
             public void RunColumns(SimdWidth width, int n)
             {
                 int tail = n & (MaxVector - 1);
-                if (width < SimdWidth.V512 || tail == 0 || M < TileRows)
+                if (width < SimdWidth.V512 || tail == 0 || (M < TileRows && (BColStride != 1 || !Fma.IsSupported)))
                 {
                     Simd.Chain(ref this, width, n);
                     return;
@@ -442,6 +443,23 @@ namespace ModelGen.Kernels
                 }
                 int start = n - tail;
                 float* c = C + start, b = B + (long)start * BColStride, bias = Bias == null ? null : Bias + start;
+                if (M < TileRows)
+                {
+                    for (int i = 0; i < M; i++)
+                    {
+                        if (ARows == null)
+                        {
+                            var strided = new StridedA(ARowStride, AColStride);
+                            RowStreamTail(c + (long)i * Ldc, A + strided.Row(i), strided, b, BRowStride, K, tail, Accumulate, bias, Activation, Alpha);
+                        }
+                        else
+                        {
+                            var gathered = new GatheredA(ARows, AColumns);
+                            RowStreamTail(c + (long)i * Ldc, A + gathered.Row(i), gathered, b, BRowStride, K, tail, Accumulate, bias, Activation, Alpha);
+                        }
+                    }
+                    return;
+                }
                 float* packedTail = Packed.Tail(K);
                 if (ARows == null)
                 {
@@ -1544,6 +1562,56 @@ namespace ModelGen.Kernels
             if (activation != Activation.Linear)
             {
                 VectorMath.ActivateRange<TOps, TVec>(c, c, nc, activation, alpha);
+            }
+        }
+
+        /// <summary>
+        /// <see cref="RowStream{TOps, TVec, TLayout}"/> over a row's last <paramref name="count"/> (1 to 15) columns, as
+        /// one masked 8-wide chain or two side by side: each element gets the same fused multiply-adds in the same order
+        /// as on the 8-, 4- and 1-wide streams it replaces, which ran one after another, and a first prediction compiles
+        /// this one method instead of those three. (Masked loads never touch the columns past the row's end.)
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [SkipLocalsInit]
+        private static void RowStreamTail<TLayout>(float* c, float* a, TLayout layout, float* b, int ldb, int kc, int count,
+                                                   bool load, float* bias, Activation activation, float alpha)
+            where TLayout : struct, IOperandA
+        {
+            var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+            Vector256<float> maskLow = Vector256.LessThan(lanes, Vector256.Create(count)).AsSingle();
+            Vector256<float> maskHigh = Vector256.LessThan(lanes, Vector256.Create(count - 8)).AsSingle();
+            float* start = load ? c : bias;
+            Vector256<float> low = start == null ? Vector256<float>.Zero : Avx.MaskLoad(start, maskLow);
+            Vector256<float> high = start == null || count <= 8 ? Vector256<float>.Zero : Avx.MaskLoad(start + 8, maskHigh);
+            if (count <= 8)
+            {
+                for (int p = 0; p < kc; p++, b += ldb)
+                {
+                    low = Fma.MultiplyAdd(Vector256.Create(a[layout.Column(p)]), Avx.MaskLoad(b, maskLow), low);
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++, b += ldb)
+                {
+                    Vector256<float> ap = Vector256.Create(a[layout.Column(p)]);
+                    low = Fma.MultiplyAdd(ap, Avx.LoadVector256(b), low);
+                    high = Fma.MultiplyAdd(ap, Avx.MaskLoad(b + 8, maskHigh), high);
+                }
+            }
+            if (activation != Activation.Linear)
+            {
+                float* row = stackalloc float[MaxVector];
+                low.Store(row);
+                high.Store(row + 8);
+                VectorMath.ActivateRange<Ops512, Vector512<float>>(row, row, MaxVector, activation, alpha);
+                low = Vector256.Load(row);
+                high = Vector256.Load(row + 8);
+            }
+            Avx.MaskStore(c, maskLow, low);
+            if (count > 8)
+            {
+                Avx.MaskStore(c + 8, maskHigh, high);
             }
         }
 

@@ -108,6 +108,49 @@ namespace ModelGen.Runtime.Tests.Kernels
         }
 
         [Fact]
+        public void FewRowsWithNarrowColumns_OnTheWidestPath_AreBitwiseTheNarrowerPaths()
+        {
+            // Fewer rows than a tile (batch 1 to 5) and 1 to 15 columns past the last whole 16: with Vector512 those
+            // columns take one masked pass, with Vector256 an 8-, a 4- and a 1-wide pass; every element is the same chain
+            // of fused multiply-adds from its start value either way. A convolution with fewer than 6 output pixels
+            // reads its patches through the gathered layout instead of A's strides.
+            ulong seed = 300;
+            foreach (int m in new[] { 1, 2, 5 })
+            foreach (int k in new[] { 1, 6, 300 })
+            foreach (int n in new[] { 1, 4, 8, 9, 10, 15, 26, 47 })
+            {
+                float[] a = Random(m * k, seed), b = Random(k * n, seed + 1), bias = Random(n, seed + 2), initial = Random(m * n, seed + 3);
+                string where = $"m={m} k={k} n={n}";
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    float[] wide = (float[])initial.Clone(), narrow = (float[])initial.Clone();
+                    Gemm.Multiply(wide, a, b, m, k, n, accumulate, SimdWidth.V512);
+                    Gemm.Multiply(narrow, a, b, m, k, n, accumulate, SimdWidth.V256);
+                    AssertBitwise(narrow, wide, $"A B, {where}, accumulate={accumulate}");
+                }
+                foreach (Activation activation in new[] { Activation.Linear, Activation.Relu, Activation.Elu })
+                {
+                    float[] wide = new float[m * n], narrow = new float[m * n];
+                    Dense.Forward(wide, a, b, default, bias, m, k, n, activation, 1f, SimdWidth.V512);
+                    Dense.Forward(narrow, a, b, default, bias, m, k, n, activation, 1f, SimdWidth.V256);
+                    AssertBitwise(narrow, wide, $"dense {activation}, {where}");
+                }
+                seed += 4;
+            }
+
+            foreach (int channels in new[] { 3, 10, 19 })
+            {
+                var g = new Conv2DGeometry(3, 3, 2, 2, 2, channels, 2, 2, 1, 1, 0, 0); // 4 output pixels
+                float[] x = Random(g.InputLength, seed), kernel = Random(g.KernelLength, seed + 1), bias = Random(channels, seed + 2);
+                float[] columns = new float[g.ColumnsLength], wide = new float[g.OutputLength], narrow = new float[g.OutputLength];
+                Conv2D.Forward(wide, columns, x, kernel, default, bias, 1, g, Activation.Relu, 0f, SimdWidth.V512);
+                Conv2D.Forward(narrow, columns, x, kernel, default, bias, 1, g, Activation.Relu, 0f, SimdWidth.V256);
+                AssertBitwise(narrow, wide, $"convolution, {channels} channels");
+                seed += 3;
+            }
+        }
+
+        [Fact]
         public void TwoByTwo_MatchesHandComputedProducts()
         {
             // A = [[1, 2], [3, 4]], B = [[5, 6], [7, 8]]: A B = [[19, 22], [43, 50]], A B^T = [[17, 23], [39, 53]],
