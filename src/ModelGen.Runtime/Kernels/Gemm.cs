@@ -445,18 +445,13 @@ namespace ModelGen.Kernels
                 float* c = C + start, b = B + (long)start * BColStride, bias = Bias == null ? null : Bias + start;
                 if (M < TileRows)
                 {
-                    for (int i = 0; i < M; i++)
+                    if (ARows == null)
                     {
-                        if (ARows == null)
-                        {
-                            var strided = new StridedA(ARowStride, AColStride);
-                            RowStreamTail(c + (long)i * Ldc, A + strided.Row(i), strided, b, BRowStride, K, tail, Accumulate, bias, Activation, Alpha);
-                        }
-                        else
-                        {
-                            var gathered = new GatheredA(ARows, AColumns);
-                            RowStreamTail(c + (long)i * Ldc, A + gathered.Row(i), gathered, b, BRowStride, K, tail, Accumulate, bias, Activation, Alpha);
-                        }
+                        TailRows(new StridedA(ARowStride, AColStride), c, b, bias, tail);
+                    }
+                    else
+                    {
+                        TailRows(new GatheredA(ARows, AColumns), c, b, bias, tail);
                     }
                     return;
                 }
@@ -468,6 +463,16 @@ namespace ModelGen.Kernels
                 else
                 {
                     ProductTail(c, Ldc, A, new GatheredA(ARows, AColumns), b, BRowStride, BColStride, M, K, tail, bias, Accumulate, Activation, Alpha, packedTail);
+                }
+            }
+
+            /// <summary>The last <paramref name="tail"/> columns (from <paramref name="c"/>, <paramref name="b"/>) of each of the fewer than 6 rows, one masked row stream each.</summary>
+            private readonly void TailRows<TLayout>(TLayout layout, float* c, float* b, float* bias, int tail)
+                where TLayout : struct, IOperandA
+            {
+                for (int i = 0; i < M; i++)
+                {
+                    RowStreamTail(c + (long)i * Ldc, A + layout.Row(i), layout, b, BRowStride, K, tail, Accumulate, bias, Activation, Alpha);
                 }
             }
 
