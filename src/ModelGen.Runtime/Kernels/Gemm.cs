@@ -767,13 +767,8 @@ namespace ModelGen.Kernels
         /// The A B core over n columns, n a multiple of <c>TOps.Count</c>, A(i, p) where <paramref name="layout"/> says,
         /// B(p, j) at <c>b[p * brs + j * bcs]</c>.
         /// Fewer rows than a tile with row-major B (batch 1: a GEMV) streams B once, row by row; a shallow product with
-        /// many rows goes to <see cref="ShallowCore"/>. Otherwise, per block of k (256 deep, 128 for 4-vector strips) and
-        /// per strip of columns, the strip of B is packed contiguously into a 32 KiB stack buffer (no L1 set conflicts
-        /// when ldb is a multiple of 4 KiB, and B^T becomes row-major), then every 6-row panel of A (8-row for a deep
-        /// 32-column strip of Vector512) runs over it; the last rows go through a tile that repeats its last row. A B
-        /// packed ahead of the call is read where it lies, in its own, deeper blocks (<see cref="PackedDepth"/>).
+        /// many rows goes to <see cref="ShallowCore"/>; any other to <see cref="TiledCore"/>.
         /// </summary>
-        [SkipLocalsInit]
         private static void ProductCore<TOps, TVec, TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int brs, int bcs,
                                                              int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha,
                                                              PackedB prepacked)
@@ -799,7 +794,32 @@ namespace ModelGen.Kernels
                 ShallowCore<TOps, TVec, TLayout>(c, ldc, a, layout, b, brs, bcs, m, k, n, bias, accumulate, activation, alpha, wide, prepacked);
                 return;
             }
-            float* buffer = stackalloc float[BlockK * 2 * MaxVector];
+            TiledCore<TOps, TVec, TLayout>(c, ldc, a, layout, b, brs, bcs, m, k, n, bias, accumulate, activation, alpha, prepacked);
+        }
+
+        /// <summary>
+        /// <see cref="ProductCore"/>'s register-tiled path: per block of k (256 deep, 128 for 4-vector strips) and per
+        /// strip of columns, the strip of B is packed contiguously into a 32 KiB buffer on the stack (no L1 set conflicts
+        /// when ldb is a multiple of 4 KiB, and B^T becomes row-major), then every 6-row panel of A (8-row for a deep
+        /// 32-column strip of Vector512) runs over it; the last rows go through a tile that repeats its last row. A B
+        /// packed ahead of the call is read where it lies, in its own, deeper blocks (<see cref="PackedDepth"/>). A
+        /// method of its own, so that the batch-1 and shallow paths never reserve the buffer.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        [SkipLocalsInit]
+        private static void TiledCore<TOps, TVec, TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int brs, int bcs,
+                                                           int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha,
+                                                           PackedB prepacked)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+            where TLayout : struct, IOperandA
+        {
+            int fullRows = m - m % TileRows;
+            int w = TOps.Count;
+            bool wide = Wide(w, n);
+            int blockK = wide ? BlockK / 2 : BlockK;
+            Unsafe.SkipInit(out PackBuffer storage);
+            float* buffer = (float*)Unsafe.AsPointer(ref storage);
             if (prepacked.Data != null)
             {
                 blockK = PackedDepth(k);
@@ -888,6 +908,18 @@ namespace ModelGen.Kernels
 
         // The widest vector, in floats: sizes the packing buffers.
         private const int MaxVector = 16;
+
+        /// <summary>
+        /// <see cref="TiledCore"/>'s packing buffer, 32 KiB, as a struct local rather than a stackalloc: the JIT compiles
+        /// a method with both a stackalloc and loops fully optimized on its first call (it cannot move such a frame to
+        /// optimized code in the middle of a loop), and a first prediction waited for that compilation of each layout's
+        /// core. With a local it starts at tier 0 like the rest (a cold start about 2.4 ms sooner; docs/performance.md).
+        /// </summary>
+        [InlineArray(BlockK * 2 * MaxVector)]
+        private struct PackBuffer
+        {
+            private float element;
+        }
 
         /// <summary>
         /// The last <paramref name="count"/> (1 to 15) columns of a product with at least a tile of rows, as one Vector512
