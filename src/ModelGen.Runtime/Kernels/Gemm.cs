@@ -156,7 +156,7 @@ namespace ModelGen.Kernels
         private static int PackedColumns(SimdWidth width, int n) => width == SimdWidth.V512 ? n & ~(MaxVector - 1) : n;
 
         /// <summary>
-        /// Packs each strip of a column range in the blocks <see cref="ProductCore"/> reads a packed B in
+        /// Packs each strip of a column range in the blocks <see cref="TiledCore"/> reads a packed B in
         /// (<see cref="PackedDepth"/>): block p0 (kc deep) of the product at <c>p0 * N</c>, the strip at column j of it
         /// at <c>j * kc</c> (see <see cref="PackedB"/>).
         /// </summary>
@@ -882,7 +882,7 @@ namespace ModelGen.Kernels
         /// Every 8-row panel of A over one packed 2-vector strip: 16 accumulators spend fewer loads and less loop per
         /// multiply-add than 6 rows. Only deep products come here: a first prediction's shallow convolution (conv1, 25
         /// deep) keeps the 6-row tile, so that it does not wait for this larger method's compilation; and the code is
-        /// apart from ProductCore, which every first prediction compiles for each width it meets.
+        /// apart from TiledCore, which every first prediction compiles for each width it meets.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static void Panels8x2<TOps, TVec, TLayout>(float* c, int ldc, float* a, TLayout layout, int m, int p0, float* packed, int strip, int kc,
