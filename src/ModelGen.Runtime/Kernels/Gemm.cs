@@ -794,7 +794,7 @@ namespace ModelGen.Kernels
                 ShallowCore<TOps, TVec, TLayout>(c, ldc, a, layout, b, brs, bcs, m, k, n, bias, accumulate, activation, alpha, wide, prepacked);
                 return;
             }
-            TiledCore<TOps, TVec, TLayout>(c, ldc, a, layout, b, brs, bcs, m, k, n, bias, accumulate, activation, alpha, prepacked);
+            TiledCore<TOps, TVec, TLayout>(c, ldc, a, layout, b, brs, bcs, m, k, n, bias, accumulate, activation, alpha, prepacked, wide, blockK);
         }
 
         /// <summary>
@@ -803,21 +803,20 @@ namespace ModelGen.Kernels
         /// when ldb is a multiple of 4 KiB, and B^T becomes row-major), then every 6-row panel of A (8-row for a deep
         /// 32-column strip of Vector512) runs over it; the last rows go through a tile that repeats its last row. A B
         /// packed ahead of the call is read where it lies, in its own, deeper blocks (<see cref="PackedDepth"/>). A
-        /// method of its own, so that the batch-1 and shallow paths never reserve the buffer.
+        /// method of its own, so that the batch-1 and shallow paths never reserve the buffer; <paramref name="wide"/> and
+        /// <paramref name="blockK"/> are as ProductCore chose them.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
         [SkipLocalsInit]
         private static void TiledCore<TOps, TVec, TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int brs, int bcs,
                                                            int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha,
-                                                           PackedB prepacked)
+                                                           PackedB prepacked, bool wide, int blockK)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
             where TLayout : struct, IOperandA
         {
             int fullRows = m - m % TileRows;
             int w = TOps.Count;
-            bool wide = Wide(w, n);
-            int blockK = wide ? BlockK / 2 : BlockK;
             Unsafe.SkipInit(out PackBuffer storage);
             float* buffer = (float*)Unsafe.AsPointer(ref storage);
             if (prepacked.Data != null)
