@@ -58,7 +58,8 @@ namespace ModelGen.Kernels
         /// <summary>
         /// The kernels in the order a forward pass first meets them: a convolution with 32 output channels (the gathered
         /// product and the 6-row tiles a shallow 32-column product takes, fused Relu), max pooling, then dense layers at batch 1 (the GEMV
-        /// path) with 16 units (widest vector), 9 units (the 8-wide and scalar tails a 10-class output takes) and 4
+        /// path) with 16 units (widest vector), again with an input mostly zero (the path that skips the rows of the
+        /// kernel facing zeros, which a ReLU's output takes), 9 units (the 8-wide and scalar tails a 10-class output takes) and 4
         /// units (the 4-wide tail), and last a dense layer at batch 6 with 29 units (a 16-wide strip and a padded 13-column
         /// tail, as batched inference uses them), each through the overload with a packed kernel that generated inference
         /// calls (given none, so the kernels pack per call). Any exception is swallowed: the warm-up is an optimization, never a failure.
@@ -69,13 +70,17 @@ namespace ModelGen.Kernels
             {
                 var conv = new Conv2DGeometry(4, 4, 1, 4, 4, 32, 3, 3, 1, 1, 1, 1);
                 var pool = new Pool2DGeometry(4, 4, 32, 2, 2, 2, 2, 2, 2, 0, 0);
-                float[] x = new float[6 * 8], kernel = new float[conv.KernelLength], bias = new float[32];
+                float[] x = new float[6 * 8], kernel = new float[Math.Max(conv.KernelLength, 64 * 16)], bias = new float[32];
                 float[] columns = new float[conv.ColumnsLength], y = new float[conv.OutputLength], pooled = new float[pool.OutputLength];
                 Fill(x);
                 Fill(kernel);
-                Conv2D.Forward(y, columns, x.AsSpan(0, conv.InputLength), kernel, default, bias, 1, conv, Activation.Relu, 0f);
+                Conv2D.Forward(y, columns, x.AsSpan(0, conv.InputLength), kernel.AsSpan(0, conv.KernelLength), default, bias, 1, conv, Activation.Relu, 0f);
                 Pooling.MaxForward(pooled, y, 1, pool);
                 Dense(x, kernel, bias, y, 1, 16);
+                float[] sparse = new float[64]; // a batch-1 input mostly zero, as after a ReLU: the rows facing zeros are skipped
+                sparse[5] = 0.5f;
+                sparse[40] = -0.25f;
+                Kernels.Dense.Forward(y.AsSpan(0, 16), sparse, kernel.AsSpan(0, 64 * 16), default, bias.AsSpan(0, 16), 1, 64, 16, Activation.Relu, 0f);
                 Dense(x, kernel, bias, y, 1, 9);
                 if (Simd.Best < SimdWidth.V512)
                 {
@@ -101,7 +106,7 @@ namespace ModelGen.Kernels
         {
             for (int i = 0; i < values.Length; i++)
             {
-                values[i] = (i % 7 - 3) * 0.125f;
+                values[i] = (i % 7 - 3) * 0.125f + 0.0625f;
             }
         }
     }

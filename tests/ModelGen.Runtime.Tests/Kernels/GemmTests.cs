@@ -150,6 +150,99 @@ namespace ModelGen.Runtime.Tests.Kernels
             }
         }
 
+        /// <summary>
+        /// Each element of C as the fused multiply-adds of its row of A against its column of B, in ascending k, from
+        /// <paramref name="start"/> (C's old value) or the bias or zero, over the rows of B that <paramref name="use"/>
+        /// admits, then a ReLU when asked: the chain the batch-1 stream computes.
+        /// </summary>
+        private static float[] Chain(float[] a, float[] b, float[]? start, float[]? bias, int m, int k, int n, bool relu, Func<int, bool> use)
+        {
+            float[] c = new float[m * n];
+            for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float s = start != null ? start[i * n + j] : bias != null ? bias[j] : 0f;
+                for (int p = 0; p < k; p++)
+                {
+                    if (use(p)) s = MathF.FusedMultiplyAdd(a[i * k + p], b[p * n + j], s);
+                }
+                c[i * n + j] = relu ? Math.Max(s, 0f) : s;
+            }
+            return c;
+        }
+
+        [Theory]
+        [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
+        public void FewRowsWithZerosInA_AreBitwiseTheWholeChain(int width)
+        {
+            // Batch 1 to 5 streams B row by row. A row of A with enough exact zeros (a ReLU's output, a digit's blank
+            // pixels) skips the rows of B facing them, block by block of 64 elements (the dense form where a block has
+            // too few), and its last k % 64 always: a zero term adds exactly nothing, so every element must still be
+            // the chain over all of k. Zeros scattered at random, in runs, or everywhere; none; a 10-column tail.
+            ulong seed = 500;
+            foreach (int m in new[] { 1, 2, 5 })
+            foreach (int k in new[] { 64, 100, 784 })
+            foreach (int n in new[] { 16, 64, 266 })
+            foreach (string pattern in new[] { "none", "a tenth", "half", "runs", "nine tenths", "all" })
+            {
+                float[] a = Random(m * k, seed), b = Random(k * n, seed + 1), bias = Random(n, seed + 2), initial = Random(m * n, seed + 3);
+                float[] coin = Random(m * k, seed + 4, 0f, 1f);
+                for (int i = 0; i < m * k; i++)
+                {
+                    int p = i % k;
+                    bool zero = pattern switch
+                    {
+                        "a tenth" => coin[i] < 0.1f,
+                        "half" => coin[i] < 0.5f,
+                        "runs" => p / 28 % 3 != 1, // image rows: two blank rows of 28 pixels in three
+                        "nine tenths" => coin[i] < 0.9f,
+                        "all" => true,
+                        _ => false,
+                    };
+                    if (zero) a[i] = 0f;
+                }
+                string where = $"width {width}, m={m} k={k} n={n}, zeros: {pattern}";
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    float[] actual = (float[])initial.Clone();
+                    Gemm.Multiply(actual, a, b, m, k, n, accumulate, (SimdWidth)width);
+                    AssertBitwise(Chain(a, b, accumulate ? initial : null, null, m, k, n, false, _ => true), actual, $"A B, {where}, accumulate={accumulate}");
+                }
+                float[] y = new float[m * n];
+                Dense.Forward(y, a, b, default, bias, m, k, n, Activation.Relu, 0f, (SimdWidth)width);
+                AssertBitwise(Chain(a, b, null, bias, m, k, n, true, _ => true), y, $"dense ReLU, {where}");
+                seed += 5;
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
+        public void FewRowsWithZerosInA_DoNotReadTheRowsOfBFacingThem(int width)
+        {
+            // Three elements of A in four are zero, in every row of A: every block of 64 takes the sparse form (from 11
+            // columns), and the rows of B facing the zeros hold NaN, which any product that read them would return. A
+            // NaN weight against a zero input is therefore not seen (reference BLAS's GEMV skips such terms too).
+            ulong seed = 700;
+            foreach (int m in new[] { 1, 3, 5 })
+            foreach (int k in new[] { 64, 100, 784 })
+            foreach (int n in new[] { 16, 64, 256, 1024 })
+            {
+                float[] a = Random(m * k, seed), b = Random(k * n, seed + 1), bias = Random(n, seed + 2);
+                for (int i = 0; i < m * k; i++)
+                {
+                    if (i % k % 4 != 1) a[i] = 0f;
+                }
+                for (int p = 0; p < k; p++)
+                {
+                    if (p % 4 != 1) b.AsSpan(p * n, n).Fill(float.NaN);
+                }
+                float[] y = new float[m * n];
+                Dense.Forward(y, a, b, default, bias, m, k, n, Activation.Linear, 0f, (SimdWidth)width);
+                AssertBitwise(Chain(a, b, null, bias, m, k, n, false, p => p % 4 == 1), y, $"width {width}, m={m} k={k} n={n}");
+                seed += 3;
+            }
+        }
+
         [Fact]
         public void TwoByTwo_MatchesHandComputedProducts()
         {

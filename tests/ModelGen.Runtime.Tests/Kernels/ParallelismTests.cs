@@ -224,6 +224,27 @@ namespace ModelGen.Runtime.Tests.Kernels
             }
         }
 
+        [Fact]
+        public void BatchOneProduct_WeighsOnlyTheInputsThatAreNotZero_WhenSplitting()
+        {
+            // The MLP's first layer at batch 1 (784 x 256) splits on two threads, but with a digit's input, 85 % zero,
+            // the rows of the kernel its stream reads (about 118 x 256, 30k multiply-adds) are too few to hand over.
+            float[] kernel = Random(784 * 256, 80), bias = Random(256, 81), dense = Random(784, 82, 0.1f, 1f), digit = (float[])dense.Clone();
+            for (int p = 0; p < 784; p++)
+            {
+                if (p % 20 >= 3) digit[p] = 0f;
+            }
+            float[] y = new float[256];
+            using (Parallelism.Use(2))
+            {
+                long shared = Parallelism.JobsShared;
+                Dense.Forward(y, dense, kernel, bias, 1, 784, 256, Activation.Relu, 0f);
+                Assert.Equal(shared + 1, Parallelism.JobsShared);
+                Dense.Forward(y, digit, kernel, bias, 1, 784, 256, Activation.Relu, 0f);
+                Assert.Equal(shared + 1, Parallelism.JobsShared);
+            }
+        }
+
         [Theory]
         [InlineData(2)]
         [InlineData(3)]
@@ -234,6 +255,7 @@ namespace ModelGen.Runtime.Tests.Kernels
             const int batch = 128, inputs = 256, units = 10, wide = 256, deep = 784;
             float[] x = Random(batch * inputs, 60), kernel = Random(inputs * units, 61), bias = Random(units, 62), dy = Random(batch * units, 63);
             float[] x1 = Random(deep, 64), kernel1 = Random(deep * wide, 65), bias1 = Random(wide, 66), dy1 = Random(wide, 67);
+            for (int p = 0; p < deep; p += 3) x1[p] = 0f; // a third zero, as after a ReLU: each part skips rows of its own columns
             float[][] Run()
             {
                 float[] y = new float[batch * units], dx = new float[batch * inputs], dKernel = new float[inputs * units], dBias = new float[units];
