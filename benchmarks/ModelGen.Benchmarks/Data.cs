@@ -14,6 +14,14 @@ internal static class Data
         return data;
     }
 
+    /// <summary>
+    /// The first <paramref name="samples"/> MNIST test images (pixels scaled to [0, 1]), from the folder
+    /// <see cref="global::ModelGen.Data.Mnist.LoadTest"/> finds (<c>../shared/data/mnist</c> beside the repository); without it, its
+    /// exception says where it looked and what to put there.
+    /// </summary>
+    public static float[] Digits(int samples) =>
+        global::ModelGen.Data.Mnist.LoadTest().Inputs.AsSpan(0, samples * global::ModelGen.Data.Mnist.InputLength).ToArray();
+
     /// <summary><see cref="Uniform"/>'s values in a buffer that starts on a 64-byte boundary, as a model's arena does.</summary>
     public static AlignedBuffer AlignedUniform(int count, ulong seed)
     {
