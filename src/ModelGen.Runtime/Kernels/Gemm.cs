@@ -1640,9 +1640,9 @@ namespace ModelGen.Kernels
 
         /// <summary>
         /// <see cref="RowStream{TOps, TVec, TLayout}"/> for a contiguous row of A with enough exact zeros (after a ReLU,
-        /// or the blank pixels of a digit; <see cref="WorthSkipping"/>): block by block of 64 elements, in the sparse
-        /// form (<see cref="SparseRows{TOps, TVec}"/>, reading only the rows of B whose A element is not zero) where
-        /// enough of the block is zero (<see cref="IsSparse(ulong, int)"/>), else four rows at a time as RowStream does.
+        /// or the blank pixels of a digit; <see cref="WorthSkipping"/>): block by block of 64 elements, reading only the
+        /// rows of B whose A element is not zero where enough of the block is zero (<see cref="IsSparse(ulong, int)"/>),
+        /// else all 64 (<see cref="SparseRows{TOps, TVec}"/> either way).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void SkipZeroRows<TOps, TVec>(float* c, float* a, float* b, int ldb, int kc, int nc,
@@ -1663,26 +1663,7 @@ namespace ModelGen.Kernels
             for (; block + SkipBlock <= kc; block += SkipBlock, b += (long)SkipBlock * ldb)
             {
                 ulong live = NonZeroMask(a + block);
-                if (IsSparse(live, nc))
-                {
-                    SparseRows<TOps, TVec>(c, a + block, b, ldb, live, nc);
-                    continue;
-                }
-                float* rows = b;
-                for (int p = block; p < block + SkipBlock; p += 4, rows += 4 * (long)ldb)
-                {
-                    TVec a0 = TOps.Broadcast(a[p]), a1 = TOps.Broadcast(a[p + 1]), a2 = TOps.Broadcast(a[p + 2]), a3 = TOps.Broadcast(a[p + 3]);
-                    float* b0 = rows, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
-                    for (int j = 0; j < nc; j += w)
-                    {
-                        TVec s = TOps.Load(c + j);
-                        s = TOps.MultiplyAdd(a0, TOps.Load(b0 + j), s);
-                        s = TOps.MultiplyAdd(a1, TOps.Load(b1 + j), s);
-                        s = TOps.MultiplyAdd(a2, TOps.Load(b2 + j), s);
-                        s = TOps.MultiplyAdd(a3, TOps.Load(b3 + j), s);
-                        TOps.Store(c + j, s);
-                    }
-                }
+                SparseRows<TOps, TVec>(c, a + block, b, ldb, IsSparse(live, nc) ? live : ulong.MaxValue, nc);
             }
             if (block < kc)
             {
