@@ -1601,25 +1601,12 @@ namespace ModelGen.Kernels
                 TVec a1 = TOps.Broadcast(a[layout.Column(p + 1)]);
                 TVec a2 = TOps.Broadcast(a[layout.Column(p + 2)]);
                 TVec a3 = TOps.Broadcast(a[layout.Column(p + 3)]);
-                float* b0 = b, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
-                for (int j = 0; j < nc; j += w)
-                {
-                    TVec s = TOps.Load(c + j);
-                    s = TOps.MultiplyAdd(a0, TOps.Load(b0 + j), s);
-                    s = TOps.MultiplyAdd(a1, TOps.Load(b1 + j), s);
-                    s = TOps.MultiplyAdd(a2, TOps.Load(b2 + j), s);
-                    s = TOps.MultiplyAdd(a3, TOps.Load(b3 + j), s);
-                    TOps.Store(c + j, s);
-                }
+                AddRows<TOps, TVec>(c, nc, a0, b, a1, b + ldb, a2, b + 2L * ldb, a3, b + 3L * ldb);
                 b += 4 * (long)ldb;
             }
             for (; p < kc; p++)
             {
-                TVec a0 = TOps.Broadcast(a[layout.Column(p)]);
-                for (int j = 0; j < nc; j += w)
-                {
-                    TOps.Store(c + j, TOps.MultiplyAdd(a0, TOps.Load(b + j), TOps.Load(c + j)));
-                }
+                AddRow<TOps, TVec>(c, nc, TOps.Broadcast(a[layout.Column(p)]), b);
                 b += ldb;
             }
 
@@ -1749,7 +1736,6 @@ namespace ModelGen.Kernels
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
         {
-            int w = TOps.Count;
             int count = System.Numerics.BitOperations.PopCount(live);
             for (; count >= 4; count -= 4)
             {
@@ -1758,26 +1744,41 @@ namespace ModelGen.Kernels
                 int p2 = System.Numerics.BitOperations.TrailingZeroCount(live); live &= live - 1;
                 int p3 = System.Numerics.BitOperations.TrailingZeroCount(live); live &= live - 1;
                 TVec a0 = TOps.Broadcast(a[p0]), a1 = TOps.Broadcast(a[p1]), a2 = TOps.Broadcast(a[p2]), a3 = TOps.Broadcast(a[p3]);
-                float* b0 = b + (long)p0 * ldb, b1 = b + (long)p1 * ldb, b2 = b + (long)p2 * ldb, b3 = b + (long)p3 * ldb;
-                for (int j = 0; j < nc; j += w)
-                {
-                    TVec s = TOps.Load(c + j);
-                    s = TOps.MultiplyAdd(a0, TOps.Load(b0 + j), s);
-                    s = TOps.MultiplyAdd(a1, TOps.Load(b1 + j), s);
-                    s = TOps.MultiplyAdd(a2, TOps.Load(b2 + j), s);
-                    s = TOps.MultiplyAdd(a3, TOps.Load(b3 + j), s);
-                    TOps.Store(c + j, s);
-                }
+                AddRows<TOps, TVec>(c, nc, a0, b + (long)p0 * ldb, a1, b + (long)p1 * ldb, a2, b + (long)p2 * ldb, a3, b + (long)p3 * ldb);
             }
             for (; count > 0; count--)
             {
                 int p0 = System.Numerics.BitOperations.TrailingZeroCount(live); live &= live - 1;
-                TVec a0 = TOps.Broadcast(a[p0]);
-                float* b0 = b + (long)p0 * ldb;
-                for (int j = 0; j < nc; j += w)
-                {
-                    TOps.Store(c + j, TOps.MultiplyAdd(a0, TOps.Load(b0 + j), TOps.Load(c + j)));
-                }
+                AddRow<TOps, TVec>(c, nc, TOps.Broadcast(a[p0]), b + (long)p0 * ldb);
+            }
+        }
+
+        /// <summary>c[0 .. nc) += a0 b0 + a1 b1 + a2 b2 + a3 b3, four fused multiply-adds per element in that order.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void AddRows<TOps, TVec>(float* c, int nc, TVec a0, float* b0, TVec a1, float* b1, TVec a2, float* b2, TVec a3, float* b3)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            for (int j = 0; j < nc; j += TOps.Count)
+            {
+                TVec s = TOps.Load(c + j);
+                s = TOps.MultiplyAdd(a0, TOps.Load(b0 + j), s);
+                s = TOps.MultiplyAdd(a1, TOps.Load(b1 + j), s);
+                s = TOps.MultiplyAdd(a2, TOps.Load(b2 + j), s);
+                s = TOps.MultiplyAdd(a3, TOps.Load(b3 + j), s);
+                TOps.Store(c + j, s);
+            }
+        }
+
+        /// <summary>c[0 .. nc) += a0 b0, one fused multiply-add per element.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void AddRow<TOps, TVec>(float* c, int nc, TVec a0, float* b0)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
+        {
+            for (int j = 0; j < nc; j += TOps.Count)
+            {
+                TOps.Store(c + j, TOps.MultiplyAdd(a0, TOps.Load(b0 + j), TOps.Load(c + j)));
             }
         }
 
