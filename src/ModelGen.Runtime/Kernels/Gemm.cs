@@ -1601,7 +1601,8 @@ namespace ModelGen.Kernels
                 TVec a1 = TOps.Broadcast(a[layout.Column(p + 1)]);
                 TVec a2 = TOps.Broadcast(a[layout.Column(p + 2)]);
                 TVec a3 = TOps.Broadcast(a[layout.Column(p + 3)]);
-                AddRows<TOps, TVec>(c, nc, a0, b, a1, b + ldb, a2, b + 2L * ldb, a3, b + 3L * ldb);
+                float* b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+                AddRows<TOps, TVec>(c, nc, a0, b, a1, b1, a2, b2, a3, b3);
                 b += 4 * (long)ldb;
             }
             for (; p < kc; p++)
