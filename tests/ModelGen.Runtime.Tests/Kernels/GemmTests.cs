@@ -221,12 +221,14 @@ namespace ModelGen.Runtime.Tests.Kernels
         {
             // Three elements of A in four are zero, in every row of A: every block of 64 takes the sparse form (from 11
             // columns), and the rows of B facing the zeros hold NaN, which any product that read them would return. A
-            // NaN weight against a zero input is therefore not seen (reference BLAS's GEMV skips such terms too).
+            // NaN weight against a zero input is therefore not seen (reference BLAS's GEMV skips such terms too). Rows
+            // are streamed at batch 1, and at 2 to 5 over a B under 1 MiB (over a larger one they take the tiles).
             ulong seed = 700;
             foreach (int m in new[] { 1, 3, 5 })
             foreach (int k in new[] { 64, 100, 784 })
             foreach (int n in new[] { 16, 64, 256, 1024 })
             {
+                if (m > 1 && k * n >= 1 << 18) continue;
                 float[] a = Random(m * k, seed), b = Random(k * n, seed + 1), bias = Random(n, seed + 2);
                 for (int i = 0; i < m * k; i++)
                 {
@@ -240,6 +242,40 @@ namespace ModelGen.Runtime.Tests.Kernels
                 Dense.Forward(y, a, b, default, bias, m, k, n, Activation.Linear, 0f, (SimdWidth)width);
                 AssertBitwise(Chain(a, b, null, bias, m, k, n, false, p => p % 4 == 1), y, $"width {width}, m={m} k={k} n={n}");
                 seed += 3;
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(Widths), MemberType = typeof(KernelTestData))]
+        public void TwoToFiveRowsOverALargeB_AreBitwiseOneRowAtATime(int width)
+        {
+            // Over a B of 1 MiB or more (fc1's 12.8 MB), 2 to 5 rows go through the tiles, which read B once, instead of
+            // one row stream each; a 1-row product is still a stream. Each row must be bitwise what a 1-row product of
+            // that row gives, with B packed per call and packed ahead, with and without a 7-column tail.
+            ulong seed = 800;
+            foreach (int n in new[] { 512, 519 })
+            {
+                const int k = 520;
+                float[] b = Random(k * n, seed), bias = Random(n, seed + 1);
+                float[] packed = new float[Gemm.PackedLength(k, n)];
+                Gemm.PackB(packed, b, k, n, (SimdWidth)width);
+                foreach (int m in new[] { 2, 3, 5 })
+                {
+                    float[] a = Random(m * k, seed + 2 + (ulong)m);
+                    for (int i = 0; i < a.Length; i += 5) a[i] = 0f; // zeros, which only the stream skips
+                    foreach (bool prepacked in new[] { false, true })
+                    {
+                        float[] y = new float[m * n];
+                        Dense.Forward(y, a, b, prepacked ? packed : default, bias, m, k, n, Activation.Relu, 0f, (SimdWidth)width);
+                        for (int i = 0; i < m; i++)
+                        {
+                            float[] row = new float[n];
+                            Dense.Forward(row, a.AsSpan(i * k, k), b, prepacked ? packed : default, bias, 1, k, n, Activation.Relu, 0f, (SimdWidth)width);
+                            AssertBitwise(row, y.AsSpan(i * n, n).ToArray(), $"width {width}, n={n}, row {i} of {m}, packed ahead: {prepacked}");
+                        }
+                    }
+                }
+                seed += 10;
             }
         }
 
