@@ -268,7 +268,7 @@ namespace ModelGen.Kernels
         /// </summary>
         private static void RunRows(ref ProductKernel kernel, SimdWidth width, int n)
         {
-            int parts = ColumnParts(kernel.M, kernel.SplitDepth(n), n);
+            int parts = ColumnParts(kernel.M, kernel.SplitDepth(), n);
             if (parts > 1)
             {
                 var job = new RowJob { Kernel = kernel, Width = width, N = n, Parts = parts };
@@ -424,25 +424,18 @@ namespace ModelGen.Kernels
             public PackedB Packed;
 
             /// <summary>
-            /// The depth the split threshold weighs over <paramref name="n"/> columns: K, or, for rows of A that are
-            /// streamed (batch 1 to 5 with contiguous rows of A and row-major B; see <see cref="StreamedRowsB"/>), K less
-            /// the zeros of the row with the fewest, since the stream may skip the rows of B facing them: a digit's first
-            /// layer (85 % of the pixels zero) is then too little work to hand to another thread. Counted only when the
-            /// calling thread may use more than one.
+            /// The depth the split threshold weighs: K, or, for one contiguous row of A against row-major B (batch 1,
+            /// streamed), K less its zeros, since the stream may skip the rows of B facing them: a digit's first layer
+            /// (85 % of the pixels zero) is then too little work to hand to another thread. Counted only when the calling
+            /// thread may use more than one.
             /// </summary>
-            public readonly int SplitDepth(int n)
+            public readonly int SplitDepth()
             {
-                if (M >= TileRows || ARows != null || AColStride != 1 || BColStride != 1 || Parallelism.Current == 1
-                    || (M > 1 && (long)K * n >= StreamedRowsB))
+                if (M != 1 || ARows != null || AColStride != 1 || BColStride != 1 || Parallelism.Current == 1)
                 {
                     return K;
                 }
-                long fewest = K;
-                for (int i = 0; i < M; i++)
-                {
-                    fewest = Math.Min(fewest, CountZeros(A + (long)i * ARowStride, K - K % SkipBlock));
-                }
-                return K - (int)fewest;
+                return K - (int)CountZeros(A, K - K % SkipBlock);
             }
 
             /// <summary>
@@ -799,7 +792,7 @@ namespace ModelGen.Kernels
             where TLayout : struct, IOperandA
         {
             int fullRows = m - m % TileRows;
-            if (fullRows == 0 && bcs == 1 && (m == 1 || (long)k * n < StreamedRowsB))
+            if (fullRows == 0 && bcs == 1 && (m == 1 || FewNonZeros(a, layout, m, k)))
             {
                 for (int i = 0; i < m; i++)
                 {
@@ -1619,11 +1612,27 @@ namespace ModelGen.Kernels
             }
         }
 
-        // Floats of row-major B from which 2 to 5 rows of A take the tiled path (B read once, packed) rather than one
-        // row stream each (B read once per row): 1 MiB, about what stays in L2. fc1 at batch 5 streamed its 12.8 MB
-        // kernel from L3 five times (2.67 ms for the CNN's forward against 1.37 ms at batch 6); the MLP's 0.8 MB
-        // kernel, in L2, streams faster per row than a 6-row tile computes, above all with zeros skipped.
-        private const long StreamedRowsB = 1 << 18;
+        /// <summary>
+        /// Whether 2 to 5 rows of A are streamed one by one rather than tiled: when, zeros skipped, the streams would
+        /// read at most 1.25 times B's rows in all (contiguous rows of A only; any other layout counts as dense). A stream
+        /// reads B once per row, the tiles once (packed) but compute six rows: fc1 at batch 5 streamed its 12.8 MB kernel
+        /// from L3 five times (the CNN's forward 2.59 ms against 1.37 ms at batch 6); the MLP's first layer on noise
+        /// streams 3 rows in 20.6 us and tiles them in 11.0, on digits (82 % zeros) streams 5 in 8.8 us against 16.0.
+        /// </summary>
+        private static bool FewNonZeros<TLayout>(float* a, TLayout layout, int m, int k)
+            where TLayout : struct, IOperandA
+        {
+            if (typeof(TLayout) != typeof(StridedA) || layout.Column(1) != 1)
+            {
+                return false;
+            }
+            long read = 0;
+            for (int i = 0; i < m; i++)
+            {
+                read += k - CountZeros(a + layout.Row(i), k - k % SkipBlock);
+            }
+            return 4 * read <= 5L * k;
+        }
 
         // Elements of a contiguous A row per zero test of RowStream: one 64-bit mask.
         private const int SkipBlock = 64;
