@@ -781,8 +781,9 @@ namespace ModelGen.Kernels
         /// <summary>
         /// The A B core over n columns, n a multiple of <c>TOps.Count</c>, A(i, p) where <paramref name="layout"/> says,
         /// B(p, j) at <c>b[p * brs + j * bcs]</c>.
-        /// Fewer rows than a tile with row-major B (batch 1: a GEMV) streams B once, row by row; a shallow product with
-        /// many rows goes to <see cref="ShallowCore"/>; any other to <see cref="TiledCore"/>.
+        /// Fewer rows than a tile with row-major B (batch 1: a GEMV) are streamed, B read once per row, where
+        /// <see cref="StreamRows{TOps, TVec, TLayout}"/> finds that cheaper than tiling them; a shallow product with many
+        /// rows goes to <see cref="ShallowCore"/>; any other to <see cref="TiledCore"/>.
         /// </summary>
         private static void ProductCore<TOps, TVec, TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int brs, int bcs,
                                                              int m, int k, int n, float* bias, bool accumulate, Activation activation, float alpha,
@@ -792,20 +793,8 @@ namespace ModelGen.Kernels
             where TLayout : struct, IOperandA
         {
             int fullRows = m - m % TileRows;
-            if (fullRows == 0 && bcs == 1 && (m == 1 || FewNonZeros(a, layout, m, k)))
+            if (fullRows == 0 && bcs == 1 && StreamRows<TOps, TVec, TLayout>(c, ldc, a, layout, b, brs, m, k, n, bias, accumulate, activation, alpha))
             {
-                for (int i = 0; i < m; i++)
-                {
-                    float* ci = c + (long)i * ldc, ai = a + layout.Row(i);
-                    if (typeof(TLayout) == typeof(StridedA) && layout.Column(1) == 1 && WorthSkipping(ai, k - k % SkipBlock, n))
-                    {
-                        SkipZeroRows<TOps, TVec>(ci, ai, b, brs, k, n, accumulate, bias, activation, alpha);
-                    }
-                    else
-                    {
-                        RowStream<TOps, TVec, TLayout>(ci, ai, layout, b, brs, k, n, accumulate, bias, activation, alpha);
-                    }
-                }
                 return;
             }
 
@@ -1613,25 +1602,62 @@ namespace ModelGen.Kernels
         }
 
         /// <summary>
-        /// Whether 2 to 5 rows of A are streamed one by one rather than tiled: when, zeros skipped, the streams would
-        /// read at most 1.25 times B's rows in all (contiguous rows of A only; any other layout counts as dense). A stream
-        /// reads B once per row, the tiles once (packed) but compute six rows: fc1 at batch 5 streamed its 12.8 MB kernel
-        /// from L3 five times (the CNN's forward 2.59 ms against 1.37 ms at batch 6); the MLP's first layer on noise
-        /// streams 3 rows in 20.6 us and tiles them in 11.0, on digits (82 % zeros) streams 5 in 8.8 us against 16.0.
+        /// Fewer rows than a tile against row-major B, one row stream each (B read once per row), unless they are better
+        /// tiled: then nothing is done and false returned. One row is always streamed. Contiguous rows of A have their
+        /// zeros counted once: 2 to 5 of them are streamed when, zeros skipped, they read at most 1.25 times B's rows in
+        /// all, and a row with enough zeros skips the rows of B facing them (<see cref="SkipZeroRows{TOps, TVec}"/>).
+        /// Rows of any other layout count as dense, so 2 to 5 of them are tiled. The tiles read B once (packed) but compute
+        /// six rows: fc1 at batch 5 streamed its 12.8 MB kernel from L3 five times (the CNN's forward 2.59 ms against
+        /// 1.37 ms at batch 6); the MLP's first layer on noise streams 3 rows in 20.6 us and tiles them in 11.0, on
+        /// digits (82 % zeros) streams 5 in 8.8 us against 16.0.
         /// </summary>
-        private static bool FewNonZeros<TLayout>(float* a, TLayout layout, int m, int k)
+        private static bool StreamRows<TOps, TVec, TLayout>(float* c, int ldc, float* a, TLayout layout, float* b, int ldb, int m, int k, int n,
+                                                            float* bias, bool accumulate, Activation activation, float alpha)
+            where TOps : struct, IVectorOps<TVec>
+            where TVec : unmanaged
             where TLayout : struct, IOperandA
         {
             if (typeof(TLayout) != typeof(StridedA) || layout.Column(1) != 1)
             {
-                return false;
+                if (m > 1)
+                {
+                    return false;
+                }
+                RowStream<TOps, TVec, TLayout>(c, a, layout, b, ldb, k, n, accumulate, bias, activation, alpha);
+                return true;
             }
+            int counted = k - k % SkipBlock;
+            RowZeros zeros = default;
             long read = 0;
             for (int i = 0; i < m; i++)
             {
-                read += k - CountZeros(a + layout.Row(i), k - k % SkipBlock);
+                zeros[i] = CountZeros(a + layout.Row(i), counted);
+                read += k - zeros[i];
             }
-            return 4 * read <= 5L * k;
+            if (m > 1 && 4 * read > 5L * k)
+            {
+                return false;
+            }
+            for (int i = 0; i < m; i++)
+            {
+                float* ci = c + (long)i * ldc, ai = a + layout.Row(i);
+                if (WorthSkipping(zeros[i], counted, n))
+                {
+                    SkipZeroRows<TOps, TVec>(ci, ai, b, ldb, k, n, accumulate, bias, activation, alpha);
+                }
+                else
+                {
+                    RowStream<TOps, TVec, TLayout>(ci, ai, layout, b, ldb, k, n, accumulate, bias, activation, alpha);
+                }
+            }
+            return true;
+        }
+
+        /// <summary>The zero counts of up to 5 streamed rows of A.</summary>
+        [InlineArray(TileRows)]
+        private struct RowZeros
+        {
+            private long element;
         }
 
         // Elements of a contiguous A row per zero test of RowStream: one 64-bit mask.
@@ -1700,15 +1726,11 @@ namespace ModelGen.Kernels
         }
 
         /// <summary>
-        /// Whether <c>a[0 .. count)</c> (count a multiple of 64) as a whole is sparse enough for the sparse form over
-        /// <paramref name="nc"/> columns: then <see cref="SkipZeroRows{TOps, TVec}"/> decides block by block.
+        /// Whether <paramref name="count"/> elements (a multiple of 64) of which <paramref name="zeros"/> are zero are, as
+        /// a whole, sparse enough for the sparse form over <paramref name="nc"/> columns: then
+        /// <see cref="SkipZeroRows{TOps, TVec}"/> decides block by block.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static bool WorthSkipping(float* a, int count, int nc)
-        {
-            long zeros = CountZeros(a, count);
-            return zeros > 0 && zeros * nc >= SkipGain * (count - zeros);
-        }
+        private static bool WorthSkipping(long zeros, int count, int nc) => zeros > 0 && zeros * nc >= SkipGain * (count - zeros);
 
         /// <summary>
         /// How many of <c>a[0 .. count)</c> (count a multiple of 64) are zero: one compare and one subtraction per vector,
