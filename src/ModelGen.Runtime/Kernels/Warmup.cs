@@ -80,7 +80,7 @@ namespace ModelGen.Kernels
                 float[] sparse = new float[64]; // a batch-1 input mostly zero, as after a ReLU: the rows facing zeros are skipped
                 sparse[5] = 0.5f;
                 sparse[40] = -0.25f;
-                Kernels.Dense.Forward(y.AsSpan(0, 16), sparse, kernel.AsSpan(0, 64 * 16), default, bias.AsSpan(0, 16), 1, 64, 16, Activation.Relu, 0f);
+                Dense(sparse, kernel, bias, y, 1, 16, inputs: 64);
                 Dense(x, kernel, bias, y, 1, 9);
                 if (Simd.Best < SimdWidth.V512)
                 {
@@ -96,10 +96,10 @@ namespace ModelGen.Kernels
             }
         }
 
-        // y[batch x units] = relu(x[batch x 8] kernel[8 x units] + bias), on prefixes of the warm-up's arrays.
-        private static void Dense(float[] x, float[] kernel, float[] bias, float[] y, int batch, int units) =>
-            Kernels.Dense.Forward(y.AsSpan(0, batch * units), x.AsSpan(0, batch * 8), kernel.AsSpan(0, 8 * units), default, bias.AsSpan(0, units),
-                                  batch, 8, units, Activation.Relu, 0f);
+        // y[batch x units] = relu(x[batch x inputs] kernel[inputs x units] + bias), on prefixes of the warm-up's arrays.
+        private static void Dense(float[] x, float[] kernel, float[] bias, float[] y, int batch, int units, int inputs = 8) =>
+            Kernels.Dense.Forward(y.AsSpan(0, batch * units), x.AsSpan(0, batch * inputs), kernel.AsSpan(0, inputs * units), default, bias.AsSpan(0, units),
+                                  batch, inputs, units, Activation.Relu, 0f);
 
         // Small non-zero values, so that no kernel takes a shortcut for zeros.
         private static void Fill(float[] values)
