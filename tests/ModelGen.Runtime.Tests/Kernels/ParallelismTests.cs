@@ -190,37 +190,32 @@ namespace ModelGen.Runtime.Tests.Kernels
             AssertSameForThreads(threads, Run, "y", "c");
         }
 
-        [Fact]
-        public void SplitOrientation_ColumnsWhenWiderThanTall_RowsOtherwise()
+        [Theory]
+        // fc1 forward and input gradient at batch 50: columns, so each thread packs half of the 12.8 MB kernel.
+        [InlineData(50, 3136, 1024, 2, 0)]
+        [InlineData(50, 1024, 3136, 2, 0)]
+        // fc1's kernel gradient (3136 x 1024) and a convolution (pixels x 64 channels): rows.
+        [InlineData(3136, 50, 1024, 1, 2)]
+        [InlineData(1176, 800, 64, 1, 2)]
+        // One 64-column chunk: nothing to split by columns, so rows.
+        [InlineData(50, 5000, 64, 1, 2)]
+        // The MLP's logits at batch 128 (327,680 multiply-adds): rows, whole 6-row tiles on each side.
+        [InlineData(128, 256, 10, 1, 2)]
+        // Its first layer at batch 1 (200,704): columns, two 64-column chunks each.
+        [InlineData(1, 784, 256, 2, 0)]
+        // Just under 131,072 multiply-adds stays whole; at it, splits.
+        [InlineData(128, 1023, 1, 1, 1)]
+        [InlineData(128, 1024, 1, 1, 2)]
+        public void SplitParts_ColumnsWhenWiderThanTall_RowsOtherwise_FromTheThreshold(int m, int k, int n, int columns, int rows)
         {
+            // rows: the row split, checked where the column split leaves the product whole.
             using (Parallelism.Use(2))
             {
-                // fc1 forward and input gradient at batch 50: each thread packs half of the 12.8 MB kernel.
-                Assert.Equal(2, Gemm.ColumnParts(50, 3136, 1024));
-                Assert.Equal(2, Gemm.ColumnParts(50, 1024, 3136));
-                // fc1's kernel gradient (3136 x 1024) and a convolution (pixels x 64 channels): rows.
-                Assert.Equal(1, Gemm.ColumnParts(3136, 50, 1024));
-                Assert.Equal(2, Gemm.RowParts(3136, 50, 1024));
-                Assert.Equal(1, Gemm.ColumnParts(1176, 800, 64));
-                // One 64-column chunk: nothing to split by columns, so rows.
-                Assert.Equal(1, Gemm.ColumnParts(50, 5000, 64));
-                Assert.Equal(2, Gemm.RowParts(50, 5000, 64));
-            }
-        }
-
-        [Fact]
-        public void SplitThreshold_ReachesTheMlpsLogitsAndItsBatchOneLayer()
-        {
-            using (Parallelism.Use(2))
-            {
-                // The MLP's logits at batch 128 (327,680 multiply-adds): rows, whole 6-row tiles on each side.
-                Assert.Equal(1, Gemm.ColumnParts(128, 256, 10));
-                Assert.Equal(2, Gemm.RowParts(128, 256, 10));
-                // Its first layer at batch 1 (200,704): columns, two 64-column chunks each.
-                Assert.Equal(2, Gemm.ColumnParts(1, 784, 256));
-                // Just under 131,072 multiply-adds stays whole; at it, splits.
-                Assert.Equal(1, Gemm.RowParts(128, 1023, 1));
-                Assert.Equal(2, Gemm.RowParts(128, 1024, 1));
+                Assert.Equal(columns, Gemm.ColumnParts(m, k, n));
+                if (columns == 1)
+                {
+                    Assert.Equal(rows, Gemm.RowParts(m, k, n));
+                }
             }
         }
 
