@@ -1,5 +1,5 @@
-// Throughput columns: samples/s and achieved GFLOP/s from each benchmark's mean time, and the share of the FMA peak
-// measured in the same run.
+// Throughput columns: samples/s and achieved GFLOP/s from each benchmark's mean time, the share of the FMA peak
+// measured in the same run, and GB/s for the benchmarks that only read memory.
 using System;
 using System.Linq;
 using System.Reflection;
@@ -23,6 +23,14 @@ public sealed class FlopsAttribute(double flops) : Attribute
 {
     /// <summary>FLOPs per call.</summary>
     public double Flops { get; } = flops;
+}
+
+/// <summary>Bytes one call of a memory-read benchmark reads.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class BytesAttribute(double bytes) : Attribute
+{
+    /// <summary>Bytes per call.</summary>
+    public double Bytes { get; } = bytes;
 }
 
 /// <summary>The work of one benchmark call: samples (the <c>Batch</c> parameter, else 1) and FLOPs.</summary>
@@ -125,4 +133,20 @@ public sealed class PeakShareColumn : WorkColumn
             ? (100 * g / p).ToString("F0") + " %"
             : null;
     }
+}
+
+/// <summary>Bytes read per second by the benchmarks that carry <see cref="BytesAttribute"/>.</summary>
+public sealed class BandwidthColumn : WorkColumn
+{
+    /// <inheritdoc/>
+    public override string Id => nameof(BandwidthColumn);
+    /// <inheritdoc/>
+    public override string ColumnName => "GB/s";
+    /// <inheritdoc/>
+    public override string Legend => "Bytes read / Mean, in 10^9 bytes per second";
+    /// <inheritdoc/>
+    protected override string? Value(Summary summary, BenchmarkCase c) =>
+        c.Descriptor.WorkloadMethod.GetCustomAttribute<BytesAttribute>() is { } read && Work.MeanNs(summary, c) is double ns && ns > 0
+            ? (read.Bytes / ns).ToString("F1")
+            : null;
 }

@@ -1,5 +1,6 @@
 // Kernel micro-benchmarks at the tutorial CNN's shapes (batch 64), in GFLOP/s and as a share of an FMA peak measured
-// in the same run by independent Vector512 FMA chains held in registers.
+// in the same run by independent Vector512 FMA chains held in registers; and the time one core takes only to read the
+// kernels that a batch-1 prediction streams, the floor under that prediction whatever its arithmetic.
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -20,6 +21,10 @@ public class KernelBenchmarks
     private const int Fm = 64, Fk = 3136, Fn = 1024;
     private const double FcFlops = 2.0 * Fm * Fk * Fn;
 
+    // The kernels a batch-1 prediction reads whole: the MLP's first layer (784 x 256, 784 KiB: stays in L2 between
+    // reads) and fc1 (3136 x 1024, 12.25 MiB: streams from L3).
+    private const int MlpKernelFloats = 784 * 256, Fc1KernelFloats = Fk * Fn;
+
     // The tutorial convolutions at batch 64; conv2's backward computes dKernel and dx (2 GEMMs of its forward size).
     private const int ConvBatch = 64;
     private const double Conv1Flops = 2.0 * ConvBatch * 28 * 28 * 32 * 25;
@@ -35,6 +40,7 @@ public class KernelBenchmarks
     private AlignedBuffer x1 = null!, k1 = null!, b1 = null!, y1 = null!, dk1 = null!, db1 = null!;
     private AlignedBuffer x2 = null!, k2 = null!, b2 = null!, y2 = null!, dx2 = null!, dk2 = null!, db2 = null!;
     private AlignedBuffer columns = null!;
+    private AlignedBuffer mlpKernel = null!;
 
     /// <summary>Fills every operand with deterministic data.</summary>
     [GlobalSetup]
@@ -48,6 +54,7 @@ public class KernelBenchmarks
         y2 = new AlignedBuffer(ConvBatch * 14 * 14 * 64); dx2 = new AlignedBuffer(x2.Length); dk2 = new AlignedBuffer(k2.Length);
         db2 = new AlignedBuffer(64);
         columns = new AlignedBuffer(Math.Max(Conv1.ColumnsLength, Conv2.ColumnsLength));
+        mlpKernel = Data.AlignedUniform(MlpKernelFloats, 10);
     }
 
     /// <summary>The FP32 FMA peak of one core: 16 independent Vector512 FMA chains, no memory traffic.</summary>
@@ -73,6 +80,38 @@ public class KernelBenchmarks
         }
         Vector512<float> sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (aa + ab)) + ((ac + ad) + (ae + af));
         return Vector512.Sum(sum);
+    }
+
+    /// <summary>
+    /// Reads the MLP's first-layer kernel once (802,816 bytes, from L2 when run back to back): the least time a batch-1
+    /// prediction on an input without zeros can take, as it reads every weight of that layer.
+    /// </summary>
+    [Benchmark, Bytes(MlpKernelFloats * sizeof(float))]
+    public float ReadMlpKernel() => Read(mlpKernel.Span);
+
+    /// <summary>Reads fc1's kernel once (12,845,056 bytes, from L3): the floor under the CNN's batch-1 fc1 product.</summary>
+    [Benchmark, Bytes(Fc1KernelFloats * sizeof(float))]
+    public float ReadFc1Kernel() => Read(fcW.Span);
+
+    /// <summary>
+    /// The sum of <paramref name="values"/> (a multiple of 128 floats, 64-byte aligned): eight independent Vector512
+    /// chains of adds, enough to keep two loads per cycle in flight, so that memory, not arithmetic, sets the time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float Read(Span<float> values)
+    {
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+        fixed (float* start = values)
+        {
+            for (float* p = start, end = start + values.Length; p < end; p += 128)
+            {
+                s0 += Vector512.LoadAligned(p); s1 += Vector512.LoadAligned(p + 16);
+                s2 += Vector512.LoadAligned(p + 32); s3 += Vector512.LoadAligned(p + 48);
+                s4 += Vector512.LoadAligned(p + 64); s5 += Vector512.LoadAligned(p + 80);
+                s6 += Vector512.LoadAligned(p + 96); s7 += Vector512.LoadAligned(p + 112);
+            }
+        }
+        return Vector512.Sum(((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
     }
 
     /// <summary>fc1 forward: C = A B, [64 x 3136] x [3136 x 1024].</summary>

@@ -22,7 +22,7 @@ public static class Program
         bool quick = args.Contains("--quick");
         IConfig config = DefaultConfig.Instance
             .AddDiagnoser(MemoryDiagnoser.Default)
-            .AddColumn(new SamplesPerSecondColumn(), new GflopsColumn(), new PeakShareColumn())
+            .AddColumn(new SamplesPerSecondColumn(), new GflopsColumn(), new PeakShareColumn(), new BandwidthColumn())
             .WithArtifactsPath(ArtifactsPath());
         if (quick)
         {
