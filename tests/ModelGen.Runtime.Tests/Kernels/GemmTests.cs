@@ -150,6 +150,54 @@ namespace ModelGen.Runtime.Tests.Kernels
             }
         }
 
+        [Fact]
+        public void ManyRowsWithNarrowColumns_OnTheWidestPath_AreBitwiseTheNarrowerPaths()
+        {
+            // A tile of rows or more and 1 to 15 columns past the last whole 16 (a 10-class logits layer): with Vector512
+            // those columns are one zero-padded vector, twelve rows at a time from strided A, six for the last rows and
+            // for gathered patches; with Vector256 an 8-, a 4- and a 1-wide strip. Every element is the same chain of
+            // fused multiply-adds from its start value either way; k = 300 crosses a block, so C is reloaded mid-chain.
+            ulong seed = 500;
+            foreach (int m in new[] { 6, 11, 12, 13, 24, 50 })
+            foreach (int k in new[] { 1, 7, 300 })
+            foreach (int n in new[] { 1, 9, 10, 15, 26 })
+            {
+                float[] a = Random(m * k, seed), b = Random(k * n, seed + 1), bias = Random(n, seed + 2), initial = Random(m * n, seed + 3);
+                string where = $"m={m} k={k} n={n}";
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    float[] wide = (float[])initial.Clone(), narrow = (float[])initial.Clone();
+                    Gemm.Multiply(wide, a, b, m, k, n, accumulate, SimdWidth.V512);
+                    Gemm.Multiply(narrow, a, b, m, k, n, accumulate, SimdWidth.V256);
+                    AssertBitwise(narrow, wide, $"A B, {where}, accumulate={accumulate}");
+                    // A stored transposed (k x m, a kernel gradient's x): rows of A one float apart.
+                    wide = (float[])initial.Clone(); narrow = (float[])initial.Clone();
+                    Gemm.MultiplyTransposedA(wide, a, b, m, k, n, accumulate, SimdWidth.V512);
+                    Gemm.MultiplyTransposedA(narrow, a, b, m, k, n, accumulate, SimdWidth.V256);
+                    AssertBitwise(narrow, wide, $"A^T B, {where}, accumulate={accumulate}");
+                }
+                foreach (Activation activation in new[] { Activation.Linear, Activation.Relu, Activation.Elu })
+                {
+                    float[] wide = new float[m * n], narrow = new float[m * n];
+                    Dense.Forward(wide, a, b, default, bias, m, k, n, activation, 1f, SimdWidth.V512);
+                    Dense.Forward(narrow, a, b, default, bias, m, k, n, activation, 1f, SimdWidth.V256);
+                    AssertBitwise(narrow, wide, $"dense {activation}, {where}");
+                }
+                seed += 4;
+            }
+
+            var g = new Conv2DGeometry(5, 5, 2, 5, 5, 10, 3, 3, 1, 1, 1, 1); // 25 output pixels, 10 channels
+            for (int batch = 1; batch <= 2; batch++)
+            {
+                float[] x = Random(batch * g.InputLength, seed), kernel = Random(g.KernelLength, seed + 1), bias = Random(10, seed + 2);
+                float[] columns = new float[g.ColumnsLength], wide = new float[batch * g.OutputLength], narrow = new float[batch * g.OutputLength];
+                Conv2D.Forward(wide, columns, x, kernel, default, bias, batch, g, Activation.Relu, 0f, SimdWidth.V512);
+                Conv2D.Forward(narrow, columns, x, kernel, default, bias, batch, g, Activation.Relu, 0f, SimdWidth.V256);
+                AssertBitwise(narrow, wide, $"convolution, batch {batch}");
+                seed += 3;
+            }
+        }
+
         /// <summary>
         /// Each element of C as the fused multiply-adds of its row of A against its column of B, in ascending k, from
         /// <paramref name="start"/> (C's old value) or the bias or zero, over the rows of B that <paramref name="use"/>
