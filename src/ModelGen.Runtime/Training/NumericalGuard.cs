@@ -1,6 +1,8 @@
 // Numerical guards: finding the first NaN or infinity in a tensor, and the exception that names where training broke.
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using System.Threading;
 using ModelGen.Kernels;
@@ -88,8 +90,25 @@ namespace ModelGen
             // With the sign bit cleared, float bit patterns order as their magnitudes do, and the infinities and NaNs
             // (exponent all ones) lie above every finite value: one integer maximum per vector, with no dependency chain
             // longer than a cycle, finds both the largest magnitude and whether any value is not finite.
+            // Four maxima side by side, 64 values a step: one chain of maxima would take a cycle per vector, and the
+            // guard's bound reads a whole batch of a dense layer's input (the MLP's: 100,352 values) on one thread.
             int largest = 0, i = 0;
-            if (Vector.IsHardwareAccelerated && values.Length >= Vector<int>.Count)
+            if (Vector512.IsHardwareAccelerated && values.Length >= 64)
+            {
+                ref int start = ref Unsafe.As<float, int>(ref MemoryMarshal.GetReference(values));
+                var magnitude = Vector512.Create(int.MaxValue);
+                Vector512<int> m0 = default, m1 = default, m2 = default, m3 = default;
+                for (; i + 64 <= values.Length; i += 64)
+                {
+                    m0 = Vector512.Max(m0, Vector512.LoadUnsafe(ref start, (nuint)i) & magnitude);
+                    m1 = Vector512.Max(m1, Vector512.LoadUnsafe(ref start, (nuint)i + 16) & magnitude);
+                    m2 = Vector512.Max(m2, Vector512.LoadUnsafe(ref start, (nuint)i + 32) & magnitude);
+                    m3 = Vector512.Max(m3, Vector512.LoadUnsafe(ref start, (nuint)i + 48) & magnitude);
+                }
+                Vector512<int> max = Vector512.Max(Vector512.Max(m0, m1), Vector512.Max(m2, m3));
+                for (int lane = 0; lane < Vector512<int>.Count; lane++) largest = Math.Max(largest, max[lane]);
+            }
+            else if (Vector.IsHardwareAccelerated && values.Length >= Vector<int>.Count)
             {
                 ReadOnlySpan<Vector<int>> vectors = MemoryMarshal.Cast<float, Vector<int>>(values);
                 var magnitude = new Vector<int>(int.MaxValue);

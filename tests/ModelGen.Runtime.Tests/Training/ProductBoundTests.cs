@@ -19,7 +19,7 @@ namespace ModelGen.Runtime.Tests.Training
         [Fact]
         public void ANonFiniteValueInEitherFactor_AtAnyPosition_IsNotShownFinite()
         {
-            foreach (int length in new[] { 1, 7, 16, 33, 100 })
+            foreach (int length in new[] { 1, 7, 16, 33, 100, 200 })
             for (int at = 0; at < length; at += 3)
             foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
             {
@@ -39,16 +39,18 @@ namespace ModelGen.Runtime.Tests.Training
             Assert.False(NumericalGuard.ProductIsFinite(a, b, 4));
             Assert.Equal("terms", Assert.Throws<ArgumentOutOfRangeException>(() => NumericalGuard.ProductIsFinite(a, b, -1)).ParamName);
 
-            // The same with the largest magnitude, of either sign, anywhere in a longer factor: in the vector lanes or
-            // in the tail after them, among small values of both signs and subnormals.
-            for (int at = 0; at < 37; at++)
+            // The same with the largest magnitude, of either sign, anywhere in a longer factor: in the vector lanes (of
+            // each of the four maxima of 64-value steps, from 64 values) or in the tail after them, among small values of
+            // both signs and subnormals.
+            foreach (int length in new[] { 37, 200 })
+            for (int at = 0; at < length; at++)
             foreach (float largest in new[] { 1e19f, -1e19f })
             {
-                float[] longer = Random(37, (ulong)at);
-                longer[(at + 5) % 37] = -1e-40f;
+                float[] longer = Random(length, (ulong)at);
+                longer[(at + 5) % length] = -1e-40f;
                 longer[at] = largest;
-                Assert.True(NumericalGuard.ProductIsFinite(longer, b, 3), $"{largest} at {at}");
-                Assert.False(NumericalGuard.ProductIsFinite(longer, b, 4), $"{largest} at {at}");
+                Assert.True(NumericalGuard.ProductIsFinite(longer, b, 3), $"{largest} at {at} of {length}");
+                Assert.False(NumericalGuard.ProductIsFinite(longer, b, 4), $"{largest} at {at} of {length}");
             }
         }
 
