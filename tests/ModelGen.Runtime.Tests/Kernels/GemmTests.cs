@@ -119,33 +119,12 @@ namespace ModelGen.Runtime.Tests.Kernels
             foreach (int k in new[] { 1, 6, 300 })
             foreach (int n in new[] { 1, 4, 8, 9, 10, 15, 26, 47 })
             {
-                float[] a = Random(m * k, seed), b = Random(k * n, seed + 1), bias = Random(n, seed + 2), initial = Random(m * n, seed + 3);
-                string where = $"m={m} k={k} n={n}";
-                foreach (bool accumulate in new[] { false, true })
-                {
-                    float[] wide = (float[])initial.Clone(), narrow = (float[])initial.Clone();
-                    Gemm.Multiply(wide, a, b, m, k, n, accumulate, SimdWidth.V512);
-                    Gemm.Multiply(narrow, a, b, m, k, n, accumulate, SimdWidth.V256);
-                    AssertBitwise(narrow, wide, $"A B, {where}, accumulate={accumulate}");
-                }
-                foreach (Activation activation in new[] { Activation.Linear, Activation.Relu, Activation.Elu })
-                {
-                    float[] wide = new float[m * n], narrow = new float[m * n];
-                    Dense.Forward(wide, a, b, default, bias, m, k, n, activation, 1f, SimdWidth.V512);
-                    Dense.Forward(narrow, a, b, default, bias, m, k, n, activation, 1f, SimdWidth.V256);
-                    AssertBitwise(narrow, wide, $"dense {activation}, {where}");
-                }
+                WidestMatchesNarrower(m, k, n, seed);
                 seed += 4;
             }
-
             foreach (int channels in new[] { 3, 10, 19 })
             {
-                var g = new Conv2DGeometry(3, 3, 2, 2, 2, channels, 2, 2, 1, 1, 0, 0); // 4 output pixels
-                float[] x = Random(g.InputLength, seed), kernel = Random(g.KernelLength, seed + 1), bias = Random(channels, seed + 2);
-                float[] columns = new float[g.ColumnsLength], wide = new float[g.OutputLength], narrow = new float[g.OutputLength];
-                Conv2D.Forward(wide, columns, x, kernel, default, bias, 1, g, Activation.Relu, 0f, SimdWidth.V512);
-                Conv2D.Forward(narrow, columns, x, kernel, default, bias, 1, g, Activation.Relu, 0f, SimdWidth.V256);
-                AssertBitwise(narrow, wide, $"convolution, {channels} channels");
+                ConvolutionWidestMatchesNarrower(new Conv2DGeometry(3, 3, 2, 2, 2, channels, 2, 2, 1, 1, 0, 0), 1, seed); // 4 output pixels
                 seed += 3;
             }
         }
@@ -162,40 +141,50 @@ namespace ModelGen.Runtime.Tests.Kernels
             foreach (int k in new[] { 1, 7, 300 })
             foreach (int n in new[] { 1, 9, 10, 15, 26 })
             {
-                float[] a = Random(m * k, seed), b = Random(k * n, seed + 1), bias = Random(n, seed + 2), initial = Random(m * n, seed + 3);
-                string where = $"m={m} k={k} n={n}";
-                foreach (bool accumulate in new[] { false, true })
-                {
-                    float[] wide = (float[])initial.Clone(), narrow = (float[])initial.Clone();
-                    Gemm.Multiply(wide, a, b, m, k, n, accumulate, SimdWidth.V512);
-                    Gemm.Multiply(narrow, a, b, m, k, n, accumulate, SimdWidth.V256);
-                    AssertBitwise(narrow, wide, $"A B, {where}, accumulate={accumulate}");
-                    // A stored transposed (k x m, a kernel gradient's x): rows of A one float apart.
-                    wide = (float[])initial.Clone(); narrow = (float[])initial.Clone();
-                    Gemm.MultiplyTransposedA(wide, a, b, m, k, n, accumulate, SimdWidth.V512);
-                    Gemm.MultiplyTransposedA(narrow, a, b, m, k, n, accumulate, SimdWidth.V256);
-                    AssertBitwise(narrow, wide, $"A^T B, {where}, accumulate={accumulate}");
-                }
-                foreach (Activation activation in new[] { Activation.Linear, Activation.Relu, Activation.Elu })
-                {
-                    float[] wide = new float[m * n], narrow = new float[m * n];
-                    Dense.Forward(wide, a, b, default, bias, m, k, n, activation, 1f, SimdWidth.V512);
-                    Dense.Forward(narrow, a, b, default, bias, m, k, n, activation, 1f, SimdWidth.V256);
-                    AssertBitwise(narrow, wide, $"dense {activation}, {where}");
-                }
+                WidestMatchesNarrower(m, k, n, seed);
                 seed += 4;
             }
-
             var g = new Conv2DGeometry(5, 5, 2, 5, 5, 10, 3, 3, 1, 1, 1, 1); // 25 output pixels, 10 channels
-            for (int batch = 1; batch <= 2; batch++)
+            ConvolutionWidestMatchesNarrower(g, 1, seed);
+            ConvolutionWidestMatchesNarrower(g, 2, seed + 3);
+        }
+
+        /// <summary>
+        /// A B and A^T B (A stored k x m: a kernel gradient's x, rows of A one float apart), replacing and accumulating,
+        /// and a dense layer under three activations: bitwise the same with Vector512 as with Vector256.
+        /// </summary>
+        private static void WidestMatchesNarrower(int m, int k, int n, ulong seed)
+        {
+            float[] a = Random(m * k, seed), b = Random(k * n, seed + 1), bias = Random(n, seed + 2), initial = Random(m * n, seed + 3);
+            string where = $"m={m} k={k} n={n}";
+            foreach (bool accumulate in new[] { false, true })
             {
-                float[] x = Random(batch * g.InputLength, seed), kernel = Random(g.KernelLength, seed + 1), bias = Random(10, seed + 2);
-                float[] columns = new float[g.ColumnsLength], wide = new float[batch * g.OutputLength], narrow = new float[batch * g.OutputLength];
-                Conv2D.Forward(wide, columns, x, kernel, default, bias, batch, g, Activation.Relu, 0f, SimdWidth.V512);
-                Conv2D.Forward(narrow, columns, x, kernel, default, bias, batch, g, Activation.Relu, 0f, SimdWidth.V256);
-                AssertBitwise(narrow, wide, $"convolution, batch {batch}");
-                seed += 3;
+                float[] wide = (float[])initial.Clone(), narrow = (float[])initial.Clone();
+                Gemm.Multiply(wide, a, b, m, k, n, accumulate, SimdWidth.V512);
+                Gemm.Multiply(narrow, a, b, m, k, n, accumulate, SimdWidth.V256);
+                AssertBitwise(narrow, wide, $"A B, {where}, accumulate={accumulate}");
+                wide = (float[])initial.Clone(); narrow = (float[])initial.Clone();
+                Gemm.MultiplyTransposedA(wide, a, b, m, k, n, accumulate, SimdWidth.V512);
+                Gemm.MultiplyTransposedA(narrow, a, b, m, k, n, accumulate, SimdWidth.V256);
+                AssertBitwise(narrow, wide, $"A^T B, {where}, accumulate={accumulate}");
             }
+            foreach (Activation activation in new[] { Activation.Linear, Activation.Relu, Activation.Elu })
+            {
+                float[] wide = new float[m * n], narrow = new float[m * n];
+                Dense.Forward(wide, a, b, default, bias, m, k, n, activation, 1f, SimdWidth.V512);
+                Dense.Forward(narrow, a, b, default, bias, m, k, n, activation, 1f, SimdWidth.V256);
+                AssertBitwise(narrow, wide, $"dense {activation}, {where}");
+            }
+        }
+
+        /// <summary>A convolution with a ReLU over <paramref name="batch"/> samples: bitwise the same with Vector512 as with Vector256.</summary>
+        private static void ConvolutionWidestMatchesNarrower(Conv2DGeometry g, int batch, ulong seed)
+        {
+            float[] x = Random(batch * g.InputLength, seed), kernel = Random(g.KernelLength, seed + 1), bias = Random(g.OutChannels, seed + 2);
+            float[] columns = new float[g.ColumnsLength], wide = new float[batch * g.OutputLength], narrow = new float[batch * g.OutputLength];
+            Conv2D.Forward(wide, columns, x, kernel, default, bias, batch, g, Activation.Relu, 0f, SimdWidth.V512);
+            Conv2D.Forward(narrow, columns, x, kernel, default, bias, batch, g, Activation.Relu, 0f, SimdWidth.V256);
+            AssertBitwise(narrow, wide, $"convolution, {g.OutChannels} channels, batch {batch}");
         }
 
         /// <summary>
