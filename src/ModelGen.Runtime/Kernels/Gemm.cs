@@ -981,7 +981,7 @@ namespace ModelGen.Kernels
                     if (rows == panel && typeof(TLayout) == typeof(StridedA))
                     {
                         // Rows 6 to 11 lie as far from one another as rows 0 to 5: one set of offsets serves both halves.
-                        Tile12x1<Ops512, Vector512<float>, TLayout>(tile, tileRows, a + layout.Row(i), layout.Offsets(i, TileRows),
+                        Tile12x1<Ops512, Vector512<float>, TLayout>(tile, tile + TileRows * w, tileRows, a + layout.Row(i), layout.Offsets(i, TileRows),
                                                                     layout.Row(i + TileRows) - layout.Row(i), layout, p0, packed, w, kc,
                                                                     load, paddedBias, fused, alpha);
                     }
@@ -1606,19 +1606,18 @@ namespace ModelGen.Kernels
         /// <summary>
         /// Two <see cref="Tile6x1{TOps, TVec, TLayout}"/> panels in one pass: rows 0 to 5 of A from <paramref name="a"/>
         /// at offsets <paramref name="rows"/>, and rows 6 to 11 at the same offsets from <c>a + second</c>, into C rows
-        /// <paramref name="cRows"/> from <paramref name="c"/> and from <c>c + 6 * ldb</c> (the tail's scratch, rows one
-        /// vector apart). Six chains alone wait on the FMA latency at every step; twelve keep both pipes busier. Each
-        /// element gets the same fused multiply-adds in the same order as in the 6-row tile.
+        /// <paramref name="cRows"/> from <paramref name="c"/> and from <paramref name="d"/>. Six chains alone wait on the
+        /// FMA latency at every step; twelve keep both pipes busier. Each element gets the same fused multiply-adds in
+        /// the same order as in the 6-row tile.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile12x1<TOps, TVec, TLayout>(float* c, in RowOffsets cRows, float* a, in RowOffsets rows, nint second,
+        private static void Tile12x1<TOps, TVec, TLayout>(float* c, float* d, in RowOffsets cRows, float* a, in RowOffsets rows, nint second,
                                                           TLayout layout, int p0, float* b, int ldb, int kc, bool load, float* bias, Activation fused, float alpha)
             where TOps : struct, IVectorOps<TVec>
             where TVec : unmanaged
             where TLayout : struct, IOperandA
         {
             float* c0 = c, c1 = c + cRows.R1, c2 = c + cRows.R2, c3 = c + cRows.R3, c4 = c + cRows.R4, c5 = c + cRows.R5;
-            float* d = c + TileRows * (nint)ldb;
             float* d0 = d, d1 = d + cRows.R1, d2 = d + cRows.R2, d3 = d + cRows.R3, d4 = d + cRows.R4, d5 = d + cRows.R5;
             TVec s0, s1, s2, s3, s4, s5, t0, t1, t2, t3, t4, t5;
             if (load)
