@@ -88,10 +88,10 @@ namespace ModelGen
         private static double MaxMagnitude(ReadOnlySpan<float> values)
         {
             // With the sign bit cleared, float bit patterns order as their magnitudes do, and the infinities and NaNs
-            // (exponent all ones) lie above every finite value: one integer maximum per vector, with no dependency chain
-            // longer than a cycle, finds both the largest magnitude and whether any value is not finite.
-            // Four maxima side by side, 64 values a step: one chain of maxima would take a cycle per vector, and the
-            // guard's bound reads a whole batch of a dense layer's input (the MLP's: 100,352 values) on one thread.
+            // (exponent all ones) lie above every finite value: integer maxima find both the largest magnitude and whether
+            // any value is not finite. With Vector512, four maxima side by side take 64 values a step, where one chain
+            // would wait a cycle per vector: the bound reads a whole batch of a dense layer's input on one thread (the
+            // MLP's at batch 128: 100,352 values).
             int largest = 0, i = 0;
             if (Vector512.IsHardwareAccelerated && values.Length >= 64)
             {
